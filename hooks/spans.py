@@ -1,0 +1,65 @@
+"""Token-by-token activations of variable-length spans, stored flat with per-prompt lengths.
+
+Example:
+    >>> spans = extract_activations(model, prompts, [6], position=Span.after(prefixes, reduce=None))
+    >>> spans[0].shape            # [n_tokens_of_prompt_0, 1, d_model]
+    >>> spans.values.shape        # [total_tokens, 1, d_model], prompts one after another
+    >>> spans.prompt_index        # [total_tokens]: which prompt each row belongs to
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class SpanActivations:
+    """Activations of every token of each prompt's span.
+
+    `values` holds the tokens of prompt 0, then those of prompt 1, and so on; `lengths[i]` is
+    the number of tokens of prompt i and `token_ids` the id of each row's token.
+    """
+
+    values: Float[Tensor, "total layer d_model"]
+    lengths: Int[Tensor, " n"]
+    token_ids: Int[Tensor, " total"]
+
+    def __post_init__(self):
+        total = int(self.lengths.sum())
+        if self.values.shape[0] != total or self.token_ids.shape[0] != total:
+            raise ValueError(
+                f"values has {self.values.shape[0]} rows and token_ids {self.token_ids.shape[0]}, "
+                f"but the lengths add up to {total}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def offsets(self) -> Int[Tensor, " n_plus_1"]:
+        """Row where each prompt's tokens start, with the total appended."""
+        return torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(self.lengths, 0)])
+
+    @property
+    def prompt_index(self) -> Int[Tensor, " total"]:
+        """For each row of `values`, the index of the prompt it came from."""
+        return torch.repeat_interleave(torch.arange(len(self.lengths)), self.lengths)
+
+    def __getitem__(self, i: int) -> Float[Tensor, "tokens layer d_model"]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"prompt index {i} out of range for {len(self)} prompts")
+        offsets = self.offsets
+        i = i % len(self)
+        return self.values[offsets[i] : offsets[i + 1]]
+
+    @staticmethod
+    def concat(parts: list[SpanActivations]) -> SpanActivations:
+        return SpanActivations(
+            values=torch.cat([p.values for p in parts]),
+            lengths=torch.cat([p.lengths for p in parts]),
+            token_ids=torch.cat([p.token_ids for p in parts]),
+        )

