@@ -109,8 +109,7 @@ def resolve_positions(
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"position {position!r} is outside prompt {first_index + i}, which has "
-            f"{lengths[i]} tokens"
+            f"position {position!r} is outside prompt {first_index + i}, which has {lengths[i]} tokens"
         )
     return TokenRanges(start, start + 1, "last")
 
@@ -154,9 +153,7 @@ def _token_range(start: int, end: int | None, length: int, i: int) -> tuple[int,
     s = start + length if start < 0 else start
     e = length if end is None else (end + length if end < 0 else end)
     if not 0 <= s < e <= length:
-        raise ValueError(
-            f"token span [{start}, {end}) of prompt {i} is empty or outside its {length} tokens"
-        )
+        raise ValueError(f"token span [{start}, {end}) of prompt {i} is empty or outside its {length} tokens")
     return s, e
 
 
@@ -167,7 +164,6 @@ def _char_range(
     inside = [j for j, (a, b) in enumerate(offsets) if b > a and a < end and b > start]
     if not inside:
         raise ValueError(
-            f"the span of characters [{start}, {end}) of prompt {i} ({n_chars} chars) "
-            f"covers no token"
+            f"the span of characters [{start}, {end}) of prompt {i} ({n_chars} chars) covers no token"
         )
     return inside[0], inside[-1] + 1

@@ -117,7 +117,9 @@ class ActivationStore:
         """Each shard in order, optionally only some of the stored layers (read lazily)."""
         if not self.complete:
             missing = [k for k in range(self.manifest["n_shards"]) if not self.has_shard(k)]
-            raise RuntimeError(f"{self.root} is incomplete (missing shards {missing[:5]}); rerun the extraction")
+            raise RuntimeError(
+                f"{self.root} is incomplete (missing shards {missing[:5]}); rerun the extraction"
+            )
         columns = self._columns(layers)
         for shard in range(self.manifest["n_shards"]):
             with safe_open(str(self.shard_path(shard)), framework="pt") as f:

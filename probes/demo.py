@@ -50,8 +50,11 @@ def run(model_name: str, device: str, out: Path) -> dict:
         "load_seconds": round(loaded - started, 2),
         "extract_seconds": round(extracted - loaded, 2),
         "per_layer": [
-            {"layer": layer, "mean_norm": round(float(norms[:, layer].mean()), 3),
-             "true_false_mean_gap_over_norm": round(float(gap[layer]), 4)}
+            {
+                "layer": layer,
+                "mean_norm": round(float(norms[:, layer].mean()), 3),
+                "true_false_mean_gap_over_norm": round(float(gap[layer]), 4),
+            }
             for layer in range(acts.shape[1])
         ],
     }
@@ -67,8 +70,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/demo"))
     args = parser.parse_args()
     summary = run(args.model, args.device, args.out)
-    print(f"{summary['model']}: activations {summary['activations_shape']} "
-          f"(load {summary['load_seconds']} s, extraction {summary['extract_seconds']} s)")
+    print(
+        f"{summary['model']}: activations {summary['activations_shape']} "
+        f"(load {summary['load_seconds']} s, extraction {summary['extract_seconds']} s)"
+    )
     print("layer  mean |resid|  |mean(true) - mean(false)| / mean |resid|  (in-sample, 12 prompts)")
     for row in summary["per_layer"]:
         print(f"{row['layer']:>5}  {row['mean_norm']:>12.2f}  {row['true_false_mean_gap_over_norm']:>10.4f}")
