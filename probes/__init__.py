@@ -8,8 +8,25 @@ Example:
 """
 
 from probes.chat import chat_prompt
+from probes.contrast import CCSProbe, PCAProbe
+from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.models import DEFAULT_MODEL, ModelLoadError, cache_dir, load_model
+from probes.sweep import SweepResult, probe_at, sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["DEFAULT_MODEL", "ModelLoadError", "__version__", "cache_dir", "chat_prompt", "load_model"]
+__all__ = [
+    "CCSProbe",
+    "DEFAULT_MODEL",
+    "LogisticProbe",
+    "MeanDiffProbe",
+    "ModelLoadError",
+    "PCAProbe",
+    "SweepResult",
+    "__version__",
+    "cache_dir",
+    "chat_prompt",
+    "load_model",
+    "probe_at",
+    "sweep",
+]

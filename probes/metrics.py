@@ -1,0 +1,54 @@
+"""Detection metrics, batched over leading dimensions (layers, bootstrap samples), in torch.
+
+Example:
+    >>> auroc(torch.tensor([[0.1, 0.9, 0.4]]), torch.tensor([0, 1, 1]))
+    tensor([1.])
+"""
+
+from __future__ import annotations
+
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+
+def auroc(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Float[Tensor, "*batch"]:
+    """Area under the ROC curve (Mann-Whitney U with mid-ranks for ties) along the last axis."""
+    positive = labels.bool()
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    if n1 == 0 or n0 == 0:
+        raise ValueError(f"AUROC needs both classes; got {n1} positives and {n0} negatives")
+    scores = scores.double()
+    ordered = scores.sort(dim=-1).values.contiguous()
+    below = torch.searchsorted(ordered, scores.contiguous(), side="left")
+    at_or_below = torch.searchsorted(ordered, scores.contiguous(), side="right")
+    ranks = (below + at_or_below + 1).double() / 2
+    rank_sum = (ranks * positive.double()).sum(-1)
+    return ((rank_sum - n1 * (n1 + 1) / 2) / (n1 * n0)).float()
+
+
+def accuracy(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Float[Tensor, "*batch"]:
+    """Share of items where ``score > 0`` agrees with the label."""
+    return ((scores > 0).long() == labels).float().mean(-1)
+
+
+def bootstrap_ci(
+    metric,
+    scores: Float[Tensor, "*batch n"],
+    labels: Int[Tensor, " n"],
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Float[Tensor, "*batch 2"]:
+    """Percentile confidence interval of `metric(scores, labels)`, resampling items with
+    replacement within each class (so both classes are always present)."""
+    generator = torch.Generator().manual_seed(seed)
+    index = torch.empty(n_boot, labels.shape[0], dtype=torch.long)
+    for cls in (0, 1):
+        members = (labels == cls).nonzero().squeeze(1)
+        draws = torch.randint(len(members), (n_boot, len(members)), generator=generator)
+        index[:, labels == cls] = members[draws]
+    resampled = scores[..., index]  # [*batch, boot, n]; labels at resampled positions are unchanged
+    values = metric(resampled, labels)
+    alpha = (1 - level) / 2
+    return torch.quantile(values, torch.tensor([alpha, 1 - alpha]), dim=-1).movedim(0, -1)

@@ -1,0 +1,145 @@
+"""Fit a probe at every layer on a seeded split; pick the layer on validation, report test.
+
+All layers are fitted at once in torch (batched Newton steps for the logistic probe, a closed
+form for difference of means), not in a Python loop of scikit-learn fits.
+
+Example:
+    >>> result = sweep(acts, ds.labels, groups=ds.groups, probe="logistic", C=0.1)
+    >>> result.best_layer, result.test_accuracy[result.best_layer]
+    >>> result.plot("results/truth/accuracy_by_layer.png")
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from probes.linear import LogisticProbe, MeanDiffProbe
+from probes.metrics import accuracy, auroc, bootstrap_ci
+from probes.solvers import fit_logistic
+from probes.splits import group_split
+from probes.validation import as_activations, as_labels
+
+PROBES = ("logistic", "mean_diff")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepResult:
+    """Per-layer metrics (index = position in `layers`); CIs are 95% stratified bootstrap."""
+
+    probe: str
+    layers: list[int]
+    best_layer: int
+    train_accuracy: list[float]
+    val_accuracy: list[float]
+    val_auroc: list[float]
+    test_accuracy: list[float]
+    test_auroc: list[float]
+    test_accuracy_ci: list[list[float]]
+    test_auroc_ci: list[list[float]]
+    split: dict
+    coef: np.ndarray = field(repr=False)
+    intercept: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out.pop("coef"), out.pop("intercept")
+        return out
+
+    def best(self) -> dict:
+        i = self.layers.index(self.best_layer)
+        return {
+            "layer": self.best_layer,
+            "test_accuracy": self.test_accuracy[i],
+            "test_auroc": self.test_auroc[i],
+            "test_accuracy_ci": self.test_accuracy_ci[i],
+            "test_auroc_ci": self.test_auroc_ci[i],
+        }
+
+    def plot(self, path, title: str | None = None):
+        from probes.plots import plot_sweep
+
+        return plot_sweep(self, path, title)
+
+
+def sweep(
+    acts,
+    labels,
+    *,
+    probe: str = "logistic",
+    groups=None,
+    fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
+    seed: int = 0,
+    C: float = 1.0,
+    layers: list[int] | None = None,
+    n_boot: int = 1000,
+) -> SweepResult:
+    """Fit `probe` ("logistic" or "mean_diff") at each layer of ``acts [n, layer, d_model]``.
+
+    The split is by `groups` (items sharing a group stay together; default: each item alone),
+    seeded; `best_layer` maximizes validation AUROC (ties: validation accuracy). `layers` names
+    the layer each column of `acts` came from (default 0..n_layer-1).
+    """
+    x = as_activations(acts, name="acts", dims="n layer d_model")
+    y = as_labels(labels, x.shape[0])
+    if probe not in PROBES:
+        raise ValueError(f"unknown probe {probe!r}; expected one of {PROBES}")
+    layers = list(range(x.shape[1])) if layers is None else list(layers)
+    if len(layers) != x.shape[1]:
+        raise ValueError(f"layers names {len(layers)} layers but acts has {x.shape[1]}")
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    train, val, test = group_split(groups, fractions, seed)
+    for name, part in (("train", train), ("validation", val), ("test", test)):
+        if len(torch.unique(y[part])) < 2:
+            raise ValueError(f"the {name} split holds one class only; use more data or another seed")
+    per_layer = x.transpose(0, 1)  # [layer, n, d]
+    coef, intercept = _fit(per_layer[:, train], y[train], probe, C)
+    scores = torch.einsum("lnd,ld->ln", per_layer.double(), coef) + intercept[:, None]
+    val_auroc, val_acc = auroc(scores[:, val], y[val]), accuracy(scores[:, val], y[val])
+    best = int(np.lexsort((-val_acc.numpy(), -val_auroc.numpy()))[0])
+    test_scores = scores[:, test]
+    return SweepResult(
+        probe=probe,
+        layers=layers,
+        best_layer=layers[best],
+        train_accuracy=accuracy(scores[:, train], y[train]).tolist(),
+        val_accuracy=val_acc.tolist(),
+        val_auroc=val_auroc.tolist(),
+        test_accuracy=accuracy(test_scores, y[test]).tolist(),
+        test_auroc=auroc(test_scores, y[test]).tolist(),
+        test_accuracy_ci=bootstrap_ci(accuracy, test_scores, y[test], n_boot, seed=seed).tolist(),
+        test_auroc_ci=bootstrap_ci(auroc, test_scores, y[test], n_boot, seed=seed).tolist(),
+        split={
+            "fractions": list(fractions),
+            "seed": seed,
+            "by": "group",
+            "sizes": {"train": len(train), "val": len(val), "test": len(test)},
+        },
+        coef=coef.numpy(),
+        intercept=intercept.numpy(),
+    )
+
+
+def _fit(x: Tensor, y: Tensor, probe: str, C: float) -> tuple[Tensor, Tensor]:
+    """Per-layer (coef [layer, d], intercept [layer]) acting on raw activations, float64."""
+    x = x.double()
+    if probe == "mean_diff":
+        mu0, mu1 = x[:, y == 0].mean(1), x[:, y == 1].mean(1)
+        coef = mu1 - mu0
+        return coef, -(coef * (mu0 + mu1) / 2).sum(-1)
+    mean, scale = x.mean(1, keepdim=True), x.std(1, keepdim=True).clamp_min(1e-8)
+    w, b = fit_logistic(((x - mean) / scale).float(), y, C=C)
+    coef = w.double() / scale.squeeze(1)
+    return coef, b.double() - (coef * mean.squeeze(1)).sum(-1)
+
+
+def probe_at(result: SweepResult, layer: int) -> LogisticProbe | MeanDiffProbe:
+    """The fitted probe of `result` at `layer`, as a scikit-learn-style estimator."""
+    i = result.layers.index(layer)
+    fitted = LogisticProbe() if result.probe == "logistic" else MeanDiffProbe()
+    fitted.coef_, fitted.intercept_ = result.coef[i].astype(np.float64), float(result.intercept[i])
+    fitted.classes_, fitted.n_features_in_ = np.array([0, 1]), result.coef.shape[1]
+    return fitted
