@@ -29,7 +29,7 @@ def as_activations(x, name: str = "X", dims: str = "n d_model") -> Tensor:
 
 def as_labels(y, n: int) -> Tensor:
     """Binary labels as an int64 tensor of length `n`, with both classes present."""
-    y = torch.as_tensor(np.asarray(y))
+    y = torch.as_tensor(np.array(y))  # a copy: datasets hand out read-only arrays
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"labels must have shape [{n}] to match the activations, got {tuple(y.shape)}")
     values = set(torch.unique(y).tolist())

@@ -1,0 +1,302 @@
+"""The truth-probe study: where does a model represent whether a statement is true?
+
+On generated true/false statements (cities, negated cities, capitals, comparisons, arithmetic) it
+extracts last-token residual activations at every layer, then:
+
+1. sweeps a logistic and a difference-of-means probe over layers on a split by group (60/20/20,
+   seeded; a city's true and false statement stay together), picks the layer on validation and
+   reports held-out test accuracy and AUROC with 95% bootstrap intervals;
+2. tests negation: a probe trained on affirmative cities only, scored on negated ones, versus one
+   trained on both forms, scored on each held-out form;
+3. fills the transfer matrix: train on each dataset (at its validation-chosen layer), test on the
+   test split of every dataset;
+4. times the batched sweep against a loop of scikit-learn fits on the same data, side by side;
+5. saves the cities probes as artifacts.
+
+Run:
+    python benchmarks/truth_probes.py --out results/truth_probes
+    python benchmarks/truth_probes.py --device cuda --dtype bfloat16 --model Qwen/Qwen2.5-1.5B-Instruct
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+
+import probes
+from hooks import extract_activations
+from probes import datasets
+from probes.plots import plot_matrix
+from probes.splits import group_split
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+FRACTIONS = (0.6, 0.2, 0.2)
+
+
+def build_datasets(args) -> dict:
+    return {
+        "cities": datasets.cities(n=args.n_cities, seed=args.seed, most_populous=args.city_pick == "top"),
+        "neg_cities": datasets.cities(
+            n=args.n_cities, seed=args.seed, negated=True, most_populous=args.city_pick == "top"
+        ),
+        "capitals": datasets.capitals(n=args.n_capitals, seed=args.seed),
+        "comparisons": datasets.comparisons(n=args.n_other, seed=args.seed),
+        "arithmetic": datasets.arithmetic(n=args.n_other, seed=args.seed),
+    }
+
+
+def render(model, statements: list[str], fmt: str) -> list[str]:
+    if fmt == "plain":
+        return statements
+    return [probes.chat_prompt(model, f"Is this statement true or false?\n{s}") for s in statements]
+
+
+def extract_all(model, data: dict, args) -> dict[str, torch.Tensor]:
+    return {
+        name: extract_activations(
+            model,
+            render(model, list(ds.prompts), args.format),
+            layers=None,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+        )
+        for name, ds in data.items()
+    }
+
+
+def splits(data: dict, seed: int) -> dict[str, tuple[np.ndarray, ...]]:
+    return {name: group_split(ds.groups, FRACTIONS, seed) for name, ds in data.items()}
+
+
+def fit_at(acts: torch.Tensor, labels: np.ndarray, layer: int, C: float) -> probes.LogisticProbe:
+    return probes.LogisticProbe(C=C).fit(acts[:, layer], labels)
+
+
+def negation_study(acts, data, parts, layer: int, C: float) -> dict:
+    """Affirmative-only vs both forms, scored on each held-out form at one layer."""
+    if not np.array_equal(data["cities"].groups, data["neg_cities"].groups):
+        raise RuntimeError("cities and neg_cities must share city groups so their splits align")
+    train, test = parts["cities"][0], parts["cities"][2]  # same groups, same seed: the same cities
+    affirmative = fit_at(acts["cities"][train], data["cities"].labels[train], layer, C)
+    both_x = torch.cat([acts["cities"][train], acts["neg_cities"][train]])
+    both_y = np.concatenate([data["cities"].labels[train], data["neg_cities"].labels[train]])
+    both = fit_at(both_x, both_y, layer, C)
+    scored = {}
+    for name, probe in (("trained_on_affirmative", affirmative), ("trained_on_both", both)):
+        scored[name] = {
+            form: probe.score(acts[form][test][:, layer], data[form].labels[test])
+            for form in ("cities", "neg_cities")
+        }
+    return {"layer": layer, **scored}
+
+
+def transfer_matrix(acts, data, parts, best_layers: dict, C: float) -> dict:
+    names = list(data)
+    matrix = np.zeros((len(names), len(names)))
+    for i, train_name in enumerate(names):
+        train = parts[train_name][0]
+        layer = best_layers[train_name]
+        probe = fit_at(acts[train_name][train], data[train_name].labels[train], layer, C)
+        for j, test_name in enumerate(names):
+            test = parts[test_name][2]
+            matrix[i, j] = probe.score(acts[test_name][test][:, layer], data[test_name].labels[test])
+    return {
+        "names": names,
+        "accuracy": matrix.round(4).tolist(),
+        "layers": {name: best_layers[name] for name in names},
+    }
+
+
+def speed_comparison(acts: torch.Tensor, labels: np.ndarray, groups: np.ndarray, C: float, seed: int) -> dict:
+    """Batched sweep vs a scikit-learn loop on the same split, same C, same standardization."""
+    start = time.perf_counter()
+    ours = probes.sweep(acts, labels, probe="logistic", groups=groups, C=C, seed=seed)
+    ours_s = time.perf_counter() - start
+    train, val, test = group_split(groups, FRACTIONS, seed)
+    start = time.perf_counter()
+    sk_val, sk_test = [], []
+    for layer in range(acts.shape[1]):
+        x = acts[:, layer].numpy().astype(np.float64)
+        mean, scale = x[train].mean(0), x[train].std(0, ddof=1) + 1e-8
+        model = LogisticRegression(C=C, max_iter=1000).fit((x[train] - mean) / scale, labels[train])
+        sk_val.append(model.score((x[val] - mean) / scale, labels[val]))
+        sk_test.append(model.score((x[test] - mean) / scale, labels[test]))
+    sk_s = time.perf_counter() - start
+    sk_best = int(np.argmax(sk_val))
+    return {
+        "n_examples": int(acts.shape[0]),
+        "n_layers": int(acts.shape[1]),
+        "batched_sweep_s": ours_s,
+        "sklearn_loop_s": sk_s,
+        "speedup": sk_s / ours_s,
+        "batched_includes": "fits, scoring and 1000-sample bootstrap CIs for every layer",
+        "batched_best_layer": ours.best_layer,
+        "batched_test_accuracy": ours.best()["test_accuracy"],
+        "sklearn_best_layer_by_val_accuracy": sk_best,
+        "sklearn_test_accuracy": sk_test[sk_best],
+        "max_abs_accuracy_difference_per_layer": float(
+            np.max(np.abs(np.array(sk_test) - ours.test_accuracy))
+        ),
+    }
+
+
+def save_artifacts(model, data, acts, parts, sweeps, args) -> list[str]:
+    folder = args.artifacts or Path("artifacts") / re.sub(
+        r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower()
+    )
+    saved = []
+    for kind in ("logistic", "mean_diff"):
+        result = sweeps["cities"][kind]
+        layer = result.best_layer
+        probe = probes.probe_at(result, layer)
+        if kind == "logistic":  # refit to keep the standardization in the artifact
+            train = parts["cities"][0]
+            probe = fit_at(acts["cities"][train], data["cities"].labels[train], layer, args.C)
+        path = probes.save(
+            probe,
+            folder / f"truth_cities_{kind}_L{layer}.safetensors",
+            hook=f"blocks.{layer}.hook_resid_post",
+            model=model,
+            dataset=data["cities"],
+            metrics=result.best(),
+            info={"format": args.format, "position": "last token", "split": result.split, "C": args.C},
+        )
+        saved.append(str(path))
+    return saved
+
+
+def main() -> None:
+    args = parse_args()
+    started = time.perf_counter()
+    model = probes.load_model(args.model, device=args.device, dtype=DTYPES[args.dtype])
+    data = build_datasets(args)
+    acts = extract_all(model, data, args)
+    extracted = time.perf_counter()
+    parts = splits(data, args.seed)
+    sweeps = {
+        name: {
+            kind: probes.sweep(acts[name], ds.labels, probe=kind, groups=ds.groups, C=args.C, seed=args.seed)
+            for kind in ("logistic", "mean_diff")
+        }
+        for name, ds in data.items()
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in data:
+        sweeps[name]["logistic"].plot(
+            args.out / f"sweep_{name}.png", title=f"{name}: logistic probe by layer"
+        )
+    best_layers = {name: sweeps[name]["logistic"].best_layer for name in data}
+    negation = negation_study(acts, data, parts, best_layers["cities"], args.C)
+    transfer = transfer_matrix(acts, data, parts, best_layers, args.C)
+    plot_matrix(
+        transfer["accuracy"],
+        transfer["names"],
+        transfer["names"],
+        args.out / "transfer.png",
+        "train on row (its validation layer), test on column",
+    )
+    speed = speed_comparison(*speed_inputs(acts, data, args.speed_n), C=args.C, seed=args.seed)
+    saved = [] if args.no_save else save_artifacts(model, data, acts, parts, sweeps, args)
+    results = {
+        "benchmark": "truth_probes",
+        "model": args.model,
+        "device": args.device,
+        "dtype": args.dtype,
+        "format": args.format,
+        "city_pick": args.city_pick,
+        "position": "last token",
+        "site": "resid_post",
+        "C": args.C,
+        "seed": args.seed,
+        "split": {"fractions": FRACTIONS, "by": "group (city / country / number pair)", "seed": args.seed},
+        "datasets": {name: {"n": len(ds), "sha256": ds.sha256()} for name, ds in data.items()},
+        "sweeps": {name: {kind: r.to_dict() for kind, r in per.items()} for name, per in sweeps.items()},
+        "best": {name: {kind: r.best() for kind, r in per.items()} for name, per in sweeps.items()},
+        "negation": negation,
+        "transfer": transfer,
+        "sweep_speed": speed,
+        "artifacts": saved,
+        "extraction_s": extracted - started,
+        "total_s": time.perf_counter() - started,
+        "versions": {
+            "python": platform.python_version(),
+            **{p: version(p) for p in ("torch", "transformers", "transformer-lens", "alignment-probes")},
+        },
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    print_summary(results)
+    print(f"wrote {args.out / 'results.json'} and plots in {args.out}")
+
+
+def speed_inputs(acts, data, n: int):
+    """Up to `n` examples pooled from all datasets, with groups kept distinct per dataset."""
+    x = torch.cat(list(acts.values()))
+    y = np.concatenate([ds.labels for ds in data.values()])
+    g = np.concatenate([ds.groups + 1_000_000 * i for i, ds in enumerate(data.values())])
+    keep = np.random.default_rng(0).permutation(len(y))[:n]
+    return x[keep], y[keep], g[keep]
+
+
+def print_summary(results: dict) -> None:
+    print(f"\n{results['model']} ({results['format']} statements, last token, resid_post)")
+    print(f"{'dataset':<12} {'probe':<10} {'layer':>5} {'test acc':>9} {'95% CI':>15} {'AUROC':>7}")
+    for name, per in results["best"].items():
+        for kind, best in per.items():
+            ci = best["test_accuracy_ci"]
+            print(
+                f"{name:<12} {kind:<10} {best['layer']:>5} {best['test_accuracy']:>9.3f} "
+                f"{f'[{ci[0]:.3f}, {ci[1]:.3f}]':>15} {best['test_auroc']:>7.3f}"
+            )
+    print("negation:", json.dumps(results["negation"]))
+    print("transfer (rows train, columns test):", results["transfer"]["names"])
+    for name, row in zip(results["transfer"]["names"], results["transfer"]["accuracy"]):
+        print(f"  {name:<12} " + " ".join(f"{v:.2f}" for v in row))
+    speed = results["sweep_speed"]
+    print(
+        f"sweep speed: batched {speed['batched_sweep_s']:.2f} s vs scikit-learn loop "
+        f"{speed['sklearn_loop_s']:.2f} s ({speed['speedup']:.1f}x); test accuracy "
+        f"{speed['batched_test_accuracy']:.3f} vs {speed['sklearn_test_accuracy']:.3f}"
+    )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default=probes.DEFAULT_MODEL)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    parser.add_argument("--format", default="plain", choices=("plain", "chat"))
+    parser.add_argument("--n-cities", type=int, default=400)
+    parser.add_argument(
+        "--city-pick",
+        default="top",
+        choices=("top", "random"),
+        help="the n most populous cities of the pool (default), or a seeded random draw from it",
+    )
+    parser.add_argument("--n-capitals", type=int, default=150)
+    parser.add_argument("--n-other", type=int, default=300)
+    parser.add_argument("--C", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--speed-n", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=Path("results/truth_probes"))
+    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>")
+    parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Load labelled prompts from formats researchers already have.
+
+- :func:`from_csv`: Geometry-of-Truth style CSV, columns ``statement`` and ``label`` (others
+  ignored); one group per row.
+- :func:`from_model_written_evals`: Anthropic model-written-evals JSONL.
+- :func:`from_caa_json`: Contrastive Activation Addition A/B JSON (a list of objects).
+
+The last two read objects with ``question``, ``answer_matching_behavior`` and
+``answer_not_matching_behavior`` (a string such as ``" (A)"``, or a list whose first element
+is used). Each item gives two prompts sharing a group: ``question + answer_matching_behavior``
+(label 1), then ``question + answer_not_matching_behavior`` (label 0). The strings are joined
+as they are, with no separator added.
+
+Example:
+    >>> ds = from_csv("cities.csv")                         # name "cities"
+    >>> ds = from_model_written_evals("corrigible-neutral-HHH.jsonl")
+    >>> train, test = ds.split((0.8, 0.2))                  # both answers to a question together
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from probes.datasets.base import Dataset, DatasetError
+
+CSV_COLUMNS = ("statement", "label")
+AB_KEYS = ("question", "answer_matching_behavior", "answer_not_matching_behavior")
+_TRUE = {"1", "true", "1.0"}
+_FALSE = {"0", "false", "0.0"}
+
+
+def from_csv(path: str | Path, name: str | None = None) -> Dataset:
+    """A dataset from a CSV with a header naming ``statement`` and ``label`` columns.
+
+    Labels may be 0/1, "0"/"1" or true/false (any case). Group = row index, so every
+    statement is its own group. `name` defaults to the file name without extension.
+
+    Example:
+        >>> ds = from_csv("data/cities.csv")
+        >>> ds.name, ds.prompts[0], ds.labels[0]
+        ('cities', 'The city of Krasnodar is in Russia.', 1)
+    """
+    path = _existing(path, "a CSV file with 'statement' and 'label' columns")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames
+        if not header:
+            raise DatasetError(
+                f"{path} is empty; expected a CSV with a header row naming {', '.join(CSV_COLUMNS)}"
+            )
+        missing = [column for column in CSV_COLUMNS if column not in header]
+        if missing:
+            raise DatasetError(
+                f"{path}: the header has no {' or '.join(repr(m) for m in missing)} column; "
+                f"expected {', '.join(CSV_COLUMNS)}, found {header}. Rename the columns in the header row"
+            )
+        prompts, labels = [], []
+        for row in reader:
+            line = reader.line_num
+            statement, label = row.get("statement"), row.get("label")
+            if statement is None or label is None:
+                raise DatasetError(f"{path}, line {line}: the row is too short; it has no statement or label")
+            if not statement.strip():
+                raise DatasetError(
+                    f"{path}, line {line}: the statement is empty; remove the row or fill it in"
+                )
+            prompts.append(statement)
+            labels.append(_parse_label(label, f"{path}, line {line}"))
+    if not prompts:
+        raise DatasetError(f"{path} has a header but no rows; expected at least one statement")
+    return Dataset(
+        name=name or path.stem,
+        prompts=prompts,
+        labels=labels,
+        groups=list(range(len(prompts))),
+        info={"source": str(path), "format": "csv", "n": len(prompts), "columns": list(header)},
+    )
+
+
+def from_model_written_evals(path: str | Path, name: str | None = None) -> Dataset:
+    """A dataset from Anthropic model-written-evals JSONL: one JSON object per line.
+
+    Blank lines are skipped. Each object gives a matching (label 1) and a non-matching
+    (label 0) prompt in one group. `name` defaults to the file name without extension.
+
+    Example:
+        >>> ds = from_model_written_evals("sycophancy_on_nlp_survey.jsonl")
+        >>> ds.prompts[0].endswith(" (A)"), ds.labels[:2].tolist()
+        (True, [1, 0])
+    """
+    path = _existing(path, "a JSONL file with one JSON object per line")
+    items = []
+    with path.open(encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {line_number}"
+            try:
+                items.append((where, json.loads(line)))
+            except json.JSONDecodeError as error:
+                raise DatasetError(
+                    f"{where} is not valid JSON ({error.msg}); expected one object per line"
+                ) from error
+    if not items:
+        raise DatasetError(
+            f"{path} is empty; expected one JSON object per line with keys {', '.join(AB_KEYS)}"
+        )
+    return _ab_dataset(items, name=name or path.stem, source=path, fmt="model_written_evals")
+
+
+def from_caa_json(path: str | Path, name: str | None = None) -> Dataset:
+    """A dataset from a CAA A/B JSON file: a list of objects with the A/B keys.
+
+    Each object gives a matching (label 1) and a non-matching (label 0) prompt in one group.
+    `name` defaults to the file name without extension.
+
+    Example:
+        >>> ds = from_caa_json("generate_dataset.json")
+        >>> len(ds) == 2 * len(json.load(open("generate_dataset.json")))
+        True
+    """
+    path = _existing(path, "a JSON file holding a list of objects")
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        raise DatasetError(f"{path} is empty; expected a JSON list of objects with keys {', '.join(AB_KEYS)}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DatasetError(
+            f"{path} is not valid JSON ({error.msg} at line {error.lineno}); expected a list of objects"
+        ) from error
+    if not isinstance(data, list):
+        raise DatasetError(
+            f"{path} holds a JSON {type(data).__name__}, expected a list of objects with keys "
+            f"{', '.join(AB_KEYS)}; for one object per line use from_model_written_evals"
+        )
+    if not data:
+        raise DatasetError(f"{path} holds an empty list; expected at least one object")
+    items = [(f"{path}, item {i}", item) for i, item in enumerate(data)]
+    return _ab_dataset(items, name=name or path.stem, source=path, fmt="caa")
+
+
+def _ab_dataset(items: list[tuple[str, object]], *, name: str, source: Path, fmt: str) -> Dataset:
+    """Two prompts per (where, item): question + matching answer (1), question + other answer (0)."""
+    prompts, labels, groups = [], [], []
+    for group, (where, item) in enumerate(items):
+        if not isinstance(item, dict):
+            raise DatasetError(
+                f"{where} is a JSON {type(item).__name__}, expected an object with keys {', '.join(AB_KEYS)}"
+            )
+        missing = [key for key in AB_KEYS if key not in item]
+        if missing:
+            raise DatasetError(
+                f"{where} has no {' or '.join(repr(m) for m in missing)} key; expected keys "
+                f"{', '.join(AB_KEYS)}, found {sorted(item)}"
+            )
+        question = item["question"]
+        if not isinstance(question, str):
+            raise DatasetError(f"{where}: 'question' must be a string, got {type(question).__name__}")
+        for key, label in (("answer_matching_behavior", 1), ("answer_not_matching_behavior", 0)):
+            prompts.append(question + _answer(item[key], f"{where}, {key!r}"))
+            labels.append(label)
+            groups.append(group)
+    return Dataset(
+        name=name,
+        prompts=prompts,
+        labels=labels,
+        groups=groups,
+        info={"source": str(source), "format": fmt, "n": len(items), "keys": list(AB_KEYS)},
+    )
+
+
+def _answer(value: object, where: str) -> str:
+    """An answer string, or the first of a list of them."""
+    if isinstance(value, list):
+        if not value:
+            raise DatasetError(f"{where} is an empty list; expected an answer string such as ' (A)'")
+        value = value[0]
+    if not isinstance(value, str):
+        raise DatasetError(f"{where} is a {type(value).__name__}, expected a string such as ' (A)'")
+    return value
+
+
+def _parse_label(value: object, where: str) -> int:
+    """0 or 1 from 0/1, "0"/"1", True/False or "true"/"false" (any case)."""
+    text = str(value).strip().casefold()
+    if text in _TRUE:
+        return 1
+    if text in _FALSE:
+        return 0
+    raise DatasetError(
+        f"{where}: label {value!r} is not 0/1 or true/false; expected 1 for a true statement, 0 for false"
+    )
+
+
+def _existing(path: str | Path, expected: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"{path} {what}; expected {expected}")
+    return path
