@@ -22,11 +22,14 @@ test: install
 test-unit: install
 	$(PYTHON) -m pytest -m "not integration"
 
+# The truth-probe study on the default model (~2-3 min on 2 CPU cores); artifacts go to results/ here,
+# the ones shipped under artifacts/ come from the same script with its default --artifacts.
 demo: install
-	$(PYTHON) -m probes.demo --out results/demo
+	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes --artifacts results/truth_probes/artifacts
 
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
+	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes
 
 lint: install
 	$(PYTHON) -m ruff check probes hooks tests benchmarks

@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 import probes
-from hooks import extract_activations
+from hooks import SITES, extract_activations
 from probes import datasets
 from probes.plots import plot_matrix
 from probes.splits import group_split
@@ -67,6 +68,7 @@ def extract_all(model, data: dict, args) -> dict[str, torch.Tensor]:
             model,
             render(model, list(ds.prompts), args.format),
             layers=None,
+            site=args.site,
             batch_size=args.batch_size,
             progress=not args.quiet,
         )
@@ -124,15 +126,17 @@ def speed_comparison(acts: torch.Tensor, labels: np.ndarray, groups: np.ndarray,
     ours_s = time.perf_counter() - start
     train, val, test = group_split(groups, FRACTIONS, seed)
     start = time.perf_counter()
-    sk_val, sk_test = [], []
+    sk_val_auroc, sk_val_acc, sk_test = [], [], []
     for layer in range(acts.shape[1]):
         x = acts[:, layer].numpy().astype(np.float64)
         mean, scale = x[train].mean(0), x[train].std(0, ddof=1) + 1e-8
         model = LogisticRegression(C=C, max_iter=1000).fit((x[train] - mean) / scale, labels[train])
-        sk_val.append(model.score((x[val] - mean) / scale, labels[val]))
+        val_x = (x[val] - mean) / scale
+        sk_val_auroc.append(roc_auc_score(labels[val], model.decision_function(val_x)))
+        sk_val_acc.append(model.score(val_x, labels[val]))
         sk_test.append(model.score((x[test] - mean) / scale, labels[test]))
     sk_s = time.perf_counter() - start
-    sk_best = int(np.argmax(sk_val))
+    sk_best = int(np.lexsort((-np.array(sk_val_acc), -np.array(sk_val_auroc)))[0])  # the sweep's rule
     return {
         "n_examples": int(acts.shape[0]),
         "n_layers": int(acts.shape[1]),
@@ -142,7 +146,7 @@ def speed_comparison(acts: torch.Tensor, labels: np.ndarray, groups: np.ndarray,
         "batched_includes": "fits, scoring and 1000-sample bootstrap CIs for every layer",
         "batched_best_layer": ours.best_layer,
         "batched_test_accuracy": ours.best()["test_accuracy"],
-        "sklearn_best_layer_by_val_accuracy": sk_best,
+        "sklearn_best_layer": sk_best,
         "sklearn_test_accuracy": sk_test[sk_best],
         "max_abs_accuracy_difference_per_layer": float(
             np.max(np.abs(np.array(sk_test) - ours.test_accuracy))
@@ -154,7 +158,7 @@ def save_artifacts(model, data, acts, parts, sweeps, args) -> list[str]:
     folder = args.artifacts or Path("artifacts") / re.sub(
         r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower()
     )
-    saved = []
+    saved, suffix = [], "" if args.site == "resid_post" else f"_{args.site}"
     for kind in ("logistic", "mean_diff"):
         result = sweeps["cities"][kind]
         layer = result.best_layer
@@ -164,8 +168,8 @@ def save_artifacts(model, data, acts, parts, sweeps, args) -> list[str]:
             probe = fit_at(acts["cities"][train], data["cities"].labels[train], layer, args.C)
         path = probes.save(
             probe,
-            folder / f"truth_cities_{kind}_L{layer}.safetensors",
-            hook=f"blocks.{layer}.hook_resid_post",
+            folder / f"truth_cities_{kind}_L{layer}{suffix}.safetensors",
+            hook=f"blocks.{layer}.hook_{args.site}",
             model=model,
             dataset=data["cities"],
             metrics=result.best(),
@@ -215,7 +219,7 @@ def main() -> None:
         "format": args.format,
         "city_pick": args.city_pick,
         "position": "last token",
-        "site": "resid_post",
+        "site": args.site,
         "C": args.C,
         "seed": args.seed,
         "split": {"fractions": FRACTIONS, "by": "group (city / country / number pair)", "seed": args.seed},
@@ -249,7 +253,7 @@ def speed_inputs(acts, data, n: int):
 
 
 def print_summary(results: dict) -> None:
-    print(f"\n{results['model']} ({results['format']} statements, last token, resid_post)")
+    print(f"\n{results['model']} ({results['format']} statements, last token, {results['site']})")
     print(f"{'dataset':<12} {'probe':<10} {'layer':>5} {'test acc':>9} {'95% CI':>15} {'AUROC':>7}")
     for name, per in results["best"].items():
         for kind, best in per.items():
@@ -287,6 +291,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--n-capitals", type=int, default=150)
     parser.add_argument("--n-other", type=int, default=300)
+    parser.add_argument("--site", default="resid_post", choices=SITES)
     parser.add_argument("--C", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=32)
