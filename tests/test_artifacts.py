@@ -121,3 +121,24 @@ def test_gguf_control_vector_layout(tmp_path):
         export_gguf(vector(hook="blocks.0.hook_resid_post"), tmp_path / "v0.gguf")
     with pytest.raises(ValueError, match="resid_post"):
         export_gguf(vector(hook="blocks.3.hook_mlp_out"), tmp_path / "v1.gguf")
+
+
+@pytest.mark.integration
+def test_shipped_truth_probe_fits_the_default_model_and_reads_truth(smol):
+    from pathlib import Path
+
+    from hooks import extract_activations
+    from probes import datasets
+    from probes.splits import group_split
+
+    path = Path(__file__).parents[1] / "artifacts/smollm2-135m-instruct/truth_cities_logistic_L15.safetensors"
+    probe = load(path, model=smol)
+    meta = read_metadata(path)
+    assert meta["hook"] == "blocks.15.hook_resid_post" and meta["model"] == str(smol.cfg.model_name)
+    ds = datasets.cities(n=400, seed=0, most_populous=True)
+    assert meta["dataset"]["sha256"] == ds.sha256()  # the data it was trained on is reproducible
+    test = group_split(ds.groups, (0.6, 0.2, 0.2), seed=0)[2]
+    acts = extract_activations(smol, [ds.prompts[i] for i in test], layers=[15], progress=False)
+    accuracy = probe.score(acts[:, 0], ds.labels[test])
+    assert accuracy == pytest.approx(meta["metrics"]["test_accuracy"], abs=0.02)
+    assert accuracy > 0.85
