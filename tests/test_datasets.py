@@ -422,3 +422,12 @@ def test_most_populous_cities_are_the_head_of_the_pool_and_still_true():
         assert (codes[country] in CITY_COUNTRIES[city]) == bool(label), prompt
     assert ds.info["most_populous"] is True
     assert cities(n=50, seed=2, most_populous=True).prompts != ds.prompts  # other false countries
+
+
+def test_dataset_split_is_the_split_sweep_uses():
+    from probes.splits import group_split
+
+    ds = capitals(n=37, seed=2)
+    parts = ds.split((0.6, 0.2, 0.2), seed=5)
+    for part, index in zip(parts, group_split(ds.groups, (0.6, 0.2, 0.2), seed=5)):
+        assert part.prompts == [ds.prompts[i] for i in index]

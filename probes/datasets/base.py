@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from probes.splits import group_split
+
 
 class DatasetError(ValueError):
     """A dataset could not be built, loaded or split; the message says why and what to do."""
@@ -155,10 +157,11 @@ class Dataset:
     def split(self, fractions: Sequence[float] = (0.6, 0.2, 0.2), seed: int = 0) -> tuple[Dataset, ...]:
         """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
 
-        Groups (not prompts) are shuffled with `seed` and dealt out in proportion to
-        `fractions`, so part sizes in prompts follow the fractions only roughly when groups
-        differ in size. Within a part, prompts keep their original order. Each part's
-        ``info["split"]`` records the part index, fractions, seed and the parent's sha256.
+        Groups (not prompts) are shuffled with `seed` and cut in proportion to `fractions`
+        (:func:`probes.splits.group_split`, the split :func:`probes.sweep` uses), so part sizes
+        in prompts follow the fractions only roughly when groups differ in size. Within a part,
+        prompts keep their original order. Each part's ``info["split"]`` records the part
+        index, fractions, seed and the parent's sha256.
 
         Example:
             >>> train, val, test = ds.split((0.6, 0.2, 0.2), seed=0)
@@ -180,13 +183,10 @@ class Dataset:
                 f"cannot split {self.name!r} into {len(fractions)} non-empty parts: it has only "
                 f"{len(unique)} group(s); use fewer fractions or a larger dataset (each part needs a group)"
             )
-        counts = _allocate(len(unique), fractions)
-        order = np.random.default_rng(seed).permutation(unique)
-        bounds = np.concatenate([[0], np.cumsum(counts)])
         parent = self.sha256()
         parts = []
-        for part, (start, end) in enumerate(zip(bounds[:-1], bounds[1:])):
-            index = np.flatnonzero(np.isin(self.groups, order[start:end]))
+        # the same seeded assignment as probes.sweep, so ds.split(seed=s) matches sweep(..., seed=s)
+        for part, index in enumerate(group_split(self.groups, fractions, seed)):
             split_info = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
             parts.append(
                 Dataset(
@@ -253,18 +253,3 @@ def _int_column(name: str, what: str, values, n: int) -> np.ndarray:
             f"(e.g. {array[:3].tolist()}); convert them first"
         )
     return array.astype(np.int64)
-
-
-def _allocate(total: int, fractions: list[float]) -> list[int]:
-    """Split `total` items into counts proportional to `fractions`, each >= 1 (largest remainder)."""
-    raw = [f * total for f in fractions]
-    counts = [max(1, math.floor(r)) for r in raw]
-    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
-    i = 0
-    while sum(counts) < total:
-        counts[by_remainder[i % len(raw)]] += 1
-        i += 1
-    while sum(counts) > total:
-        largest = max(range(len(counts)), key=lambda j: counts[j])
-        counts[largest] -= 1
-    return counts
