@@ -102,13 +102,14 @@ def negation_study(acts, data, parts, layer: int, C: float) -> dict:
     return {"layer": layer, **scored}
 
 
-def transfer_matrix(acts, data, parts, best_layers: dict, C: float) -> dict:
+def transfer_matrix(acts, data, parts, sweeps: dict) -> dict:
+    """Each dataset's swept logistic probe at its validation layer, scored on every test split."""
     names = list(data)
+    best_layers = {name: sweeps[name]["logistic"].best_layer for name in names}
     matrix = np.zeros((len(names), len(names)))
     for i, train_name in enumerate(names):
-        train = parts[train_name][0]
         layer = best_layers[train_name]
-        probe = fit_at(acts[train_name][train], data[train_name].labels[train], layer, C)
+        probe = probes.probe_at(sweeps[train_name]["logistic"], layer)  # fitted on its train split
         for j, test_name in enumerate(names):
             test = parts[test_name][2]
             matrix[i, j] = probe.score(acts[test_name][test][:, layer], data[test_name].labels[test])
@@ -199,9 +200,8 @@ def main() -> None:
         sweeps[name]["logistic"].plot(
             args.out / f"sweep_{name}.png", title=f"{name}: logistic probe by layer"
         )
-    best_layers = {name: sweeps[name]["logistic"].best_layer for name in data}
-    negation = negation_study(acts, data, parts, best_layers["cities"], args.C)
-    transfer = transfer_matrix(acts, data, parts, best_layers, args.C)
+    negation = negation_study(acts, data, parts, sweeps["cities"]["logistic"].best_layer, args.C)
+    transfer = transfer_matrix(acts, data, parts, sweeps)
     plot_matrix(
         transfer["accuracy"],
         transfer["names"],
