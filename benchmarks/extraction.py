@@ -41,11 +41,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common import DTYPES, load, model_parser, versions  # noqa: E402
+
 import probes  # noqa: E402
 from hooks import extract_activations, hook_name  # noqa: E402
 from hooks.tokens import encode, left_pad, pad_id_of  # noqa: E402
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 CITIES = [
     ("Paris", "France"),
     ("Tokyo", "Japan"),
@@ -185,7 +186,7 @@ def rss_mib() -> float:
 
 def child(args: argparse.Namespace) -> dict:
     """Runs in a fresh process: one method's peak memory, or one streaming run."""
-    model = probes.load_model(args.model, device=args.device, dtype=DTYPES[args.dtype])
+    model = load(args)
     if args.stream_probe:
         prompts = make_prompts(model, args.stream_probe, short=True)
         extract_activations(model, prompts[:32], layers=None, progress=False)  # pages the weights in
@@ -243,19 +244,12 @@ def run_child(args: argparse.Namespace, flag: str, value) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def versions() -> dict:
-    from importlib.metadata import version
-
-    packages = ["torch", "transformers", "transformer-lens", "alignment-probes"]
-    return {"python": platform.python_version(), **{name: version(name) for name in packages}}
-
-
 def main() -> None:
     args = parse_args()
     if args.memory_probe or args.stream_probe:
         print(json.dumps(child(args)))
         return
-    model = probes.load_model(args.model, device=args.device, dtype=DTYPES[args.dtype])
+    model = load(args)
     prompts = make_prompts(model, args.n_prompts)
     lengths = encode(model.tokenizer, prompts).lengths
     batches = make_batches(model, prompts, args.batch_size, args.device)
@@ -329,12 +323,7 @@ def print_table(results: dict) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--model", default=probes.DEFAULT_MODEL)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    parser = model_parser(__doc__)
     parser.add_argument("--n-prompts", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)

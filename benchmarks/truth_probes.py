@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 import time
 from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import torch
+from common import load, model_parser, versions
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -40,7 +39,6 @@ from probes import datasets
 from probes.plots import plot_matrix
 from probes.splits import group_split
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 FRACTIONS = (0.6, 0.2, 0.2)
 
 
@@ -183,7 +181,7 @@ def save_artifacts(model, data, acts, parts, sweeps, args) -> list[str]:
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
-    model = probes.load_model(args.model, device=args.device, dtype=DTYPES[args.dtype])
+    model = load(args)
     data = build_datasets(args)
     acts = extract_all(model, data, args)
     extracted = time.perf_counter()
@@ -232,10 +230,7 @@ def main() -> None:
         "artifacts": saved,
         "extraction_s": extracted - started,
         "total_s": time.perf_counter() - started,
-        "versions": {
-            "python": platform.python_version(),
-            **{p: version(p) for p in ("torch", "transformers", "transformer-lens", "alignment-probes")},
-        },
+        "versions": versions(),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
@@ -275,12 +270,7 @@ def print_summary(results: dict) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--model", default=probes.DEFAULT_MODEL)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    parser = model_parser(__doc__)
     parser.add_argument("--format", default="plain", choices=("plain", "chat"))
     parser.add_argument("--n-cities", type=int, default=400)
     parser.add_argument(
