@@ -83,3 +83,34 @@ def capture_batch(
     if missing:
         raise RuntimeError(f"hooks {missing} never fired; the model does not run these sites")
     return [captured[name] for name in names]
+
+
+FINAL_NORM_HOOK = "ln_final.hook_out"
+
+
+def final_normalized(
+    model,
+    tokens: Int[Tensor, "batch seq"],
+    attention_mask: Int[Tensor, "batch seq"],
+    rows: Int[Tensor, " m"],
+    cols: Int[Tensor, " m"],
+) -> Float[Tensor, "m d_model"]:
+    """The final-norm output (the unembedding's input) at positions ``(rows[i], cols[i])``.
+
+    The forward pass stops there, so logits are computed only where they are needed:
+    ``model.unembed(final_normalized(...))`` equals ``model(tokens)[rows, cols]``.
+    """
+    captured: dict[str, Tensor] = {}
+
+    def keep(act: Tensor, hook) -> None:
+        captured["act"] = act[rows, cols]
+        raise _StopForward
+
+    with torch.no_grad(), model.hooks(fwd_hooks=[(FINAL_NORM_HOOK, keep)]):
+        try:
+            model(tokens, attention_mask=attention_mask)
+        except _StopForward:
+            pass
+    if "act" not in captured:
+        raise RuntimeError(f"hook {FINAL_NORM_HOOK} never fired; this model has no final norm hook")
+    return captured["act"]

