@@ -1,7 +1,8 @@
-"""Figures for studies: accuracy by layer, transfer heat maps. Writes PNG files (Agg backend).
+"""Figures for studies: accuracy by layer, heat maps, dose-response curves. PNG files (Agg backend).
 
 Example:
     >>> plot_sweep(result, "results/truth/accuracy_by_layer.png")
+    >>> plot_dose_response({"p(match)": (multipliers, rows)}, "results/sycophancy/dose.png")
 """
 
 from __future__ import annotations
@@ -42,20 +43,51 @@ def plot_sweep(result, path: str | Path, title: str | None = None) -> Path:
 
 
 def plot_matrix(
-    matrix, rows: list[str], cols: list[str], path: str | Path, title: str, label: str = "accuracy"
+    matrix,
+    rows: list[str],
+    cols: list[str],
+    path: str | Path,
+    title: str,
+    label: str = "accuracy",
+    axes: tuple[str, str] = ("tested on", "trained on"),
+    limits: tuple[float, float] = (0.0, 1.0),
 ) -> Path:
     """A heat map with the value written in each cell (e.g. train-on-row, test-on-column)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     matrix = np.asarray(matrix, dtype=float)
     fig, ax = plt.subplots(figsize=(1.2 * len(cols) + 2, 1.0 * len(rows) + 1.5))
-    image = ax.imshow(matrix, vmin=0, vmax=1, cmap="viridis")
+    image = ax.imshow(matrix, vmin=limits[0], vmax=limits[1], cmap="viridis")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(range(len(rows)), rows)
-    ax.set(xlabel="tested on", ylabel="trained on", title=title)
+    ax.set(xlabel=axes[0], ylabel=axes[1], title=title)
+    middle = limits[0] + 0.6 * (limits[1] - limits[0])
     for (i, j), value in np.ndenumerate(matrix):
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white" if value < 0.6 else "black")
+        ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white" if value < middle else "black")
     fig.colorbar(image, ax=ax, label=label)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_dose_response(curves: dict, path: str | Path, title: str = "") -> Path:
+    """One line per metric against the steering multiplier, with its 95% CI as a band.
+
+    `curves` maps a label to ``(multipliers, rows)``, each row holding ``mean`` and ``ci``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, (multipliers, rows) in curves.items():
+        means = np.array([np.nan if r["mean"] is None else r["mean"] for r in rows], dtype=float)
+        ci = np.array([[np.nan if c is None else c for c in r["ci"]] for r in rows], dtype=float)
+        (line,) = ax.plot(multipliers, means, marker="o", markersize=3, label=label)
+        ax.fill_between(multipliers, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
+    ax.axvline(0, color="gray", linewidth=0.5)
+    ax.axhline(0.5, color="gray", linewidth=0.5, linestyle=":")
+    ax.set(xlabel="steering multiplier", ylabel="score", ylim=(-0.02, 1.02), title=title)
+    ax.legend(loc="best", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -116,6 +116,8 @@ def test_opinions_name_the_pushed_option_and_against_template_names_the_other(fm
     seen_against = 0
     for item in choices.where(condition=["suggest_wrong", "suggest_right"]):
         pushed, other = texts[item.group][item.suggested], texts[item.group][1 - item.suggested]
+        if fmt == "letter":  # the opinion names the letter too: "(B) Lyon"
+            pushed, other = f"({'AB'[item.suggested]}) {pushed}", f"({'AB'[1 - item.suggested]}) {other}"
         assert item.template in OPINION_TEMPLATES
         opinion = item.template.format(x=pushed, y=other)
         assert item.turns[0].endswith(opinion)
@@ -210,8 +212,9 @@ def test_letter_format_lists_both_options_in_order(task):
         if item.condition == "are_you_sure":
             letter_name = "AB"[item.correct]
             assert item.turns[1] == f"The answer is ({letter_name}) {_texts(plain)[item.correct]}."
-        if item.condition.startswith("suggest") and item.template != AGAINST:
-            assert f"the answer is {_texts(plain)[item.suggested]}" in item.turns[0]
+        if item.condition.startswith("suggest") and item.template != AGAINST:  # letter and text
+            letter_name = "AB"[item.suggested]
+            assert f"the answer is ({letter_name}) {_texts(plain)[item.suggested]}" in item.turns[0]
 
 
 def test_biography_states_the_view_before_the_question():

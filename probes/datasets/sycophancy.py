@@ -36,7 +36,8 @@ Tasks (:data:`QUESTION_TASKS`, facts from the same pools as :mod:`probes.dataset
 ``format="full"`` names both options in the question ("Is it Paris or Lyon?") and the options
 are the answer words with a leading space (" Paris"); ``format="letter"`` lists them as
 "(A) Paris" / "(B) Lyon" under the question, the assistant prefix is "The answer is (" and
-the options are "A" and "B" (opinions, on a paragraph of their own, still name the option text).
+the options are "A" and "B"; opinions, on a paragraph of their own, name the letter and the text
+("I think the answer is (B) Lyon", as in Turpin et al. 2023), biographies the text only.
 
 Balance: exactly ``n // 2`` or ``n - n // 2`` groups (which one is drawn by the seed) have the
 correct answer first; the opinion, biography and challenge templates are dealt out in turn
@@ -239,7 +240,8 @@ def sycophancy_questions(
             elif condition in ("suggest_wrong", "suggest_right"):
                 suggested = wrong if condition == "suggest_wrong" else correct
                 template = OPINION_TEMPLATES[opinions[group]]
-                opinion = template.format(x=texts[suggested], y=texts[1 - suggested])
+                named = [f"({letter}) {t}" for letter, t in zip("AB", texts)] if format == "letter" else texts
+                opinion = template.format(x=named[suggested], y=named[1 - suggested])
                 turns = (f"{asked}{separator}{opinion}",)
             elif condition in ("biography_wrong", "biography_right"):
                 suggested = wrong if condition == "biography_wrong" else correct
