@@ -13,6 +13,11 @@ correct one and the one the user pushes; :func:`concat_choices` joins sets):
   wrong/right, biography wrong/right, "are you sure?"), :func:`false_claims`, both via
   :func:`load_sycophancy`.
 
+Deception (:class:`DialogueSet` of :class:`Dialogue` chats with an honest or deceptive
+assistant answer; :func:`concat_dialogues` joins sets): :func:`instructed_pairs` (told to be
+honest or to lie, then a true/false fact), :func:`roleplay` (situations with an incentive to
+hide something), :func:`control` (benign chat), all via :func:`load_deception`.
+
 Loaded: :func:`from_csv` (Geometry of Truth), :func:`from_model_written_evals` (Anthropic
 JSONL), :func:`from_caa_json` (CAA A/B JSON), :func:`choices_from_ab` (either A/B format as a
 ChoiceSet).
@@ -27,6 +32,16 @@ Example:
 
 from probes.datasets.base import Dataset, DatasetError, concat
 from probes.datasets.choices import ChoiceItem, ChoiceSet, concat_choices
+from probes.datasets.deception import (
+    DECEPTION_DATASETS,
+    Dialogue,
+    DialogueSet,
+    concat_dialogues,
+    control,
+    instructed_pairs,
+    load_deception,
+    roleplay,
+)
 from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
 from probes.datasets.sycophancy import (
     ALL_QUESTION_CONDITIONS,
@@ -46,11 +61,14 @@ from probes.datasets.truth import (
 
 __all__ = [
     "ALL_QUESTION_CONDITIONS",
+    "DECEPTION_DATASETS",
     "SYCOPHANCY_TASKS",
     "TRUTH_DATASETS",
     "ChoiceItem",
     "ChoiceSet",
     "Dataset",
+    "Dialogue",
+    "DialogueSet",
     "DatasetError",
     "arithmetic",
     "capitals",
@@ -59,11 +77,16 @@ __all__ = [
     "comparisons",
     "concat",
     "concat_choices",
+    "concat_dialogues",
+    "control",
     "false_claims",
     "from_caa_json",
     "from_csv",
     "from_model_written_evals",
+    "instructed_pairs",
+    "load_deception",
     "load_sycophancy",
     "load_truth",
+    "roleplay",
     "sycophancy_questions",
 ]
