@@ -50,8 +50,10 @@ from hooks import extract_activations, steer
 from probes.behaviour import item_outcomes, sycophancy_metrics
 from probes.datasets import ChoiceSet, concat_choices, false_claims, sycophancy_questions
 from probes.dose import dose_response
+from probes.metrics import auroc
 from probes.plots import plot_matrix
 from probes.scoring import option_ids, option_logprobs
+from probes.splits import group_split
 
 FRACTIONS = (0.6, 0.2, 0.2)
 TASKS = ("capitals", "cities", "arithmetic", "comparisons")
@@ -181,13 +183,24 @@ def probe_study(model, full: ChoiceSet, full_logprobs: torch.Tensor, train_group
     result.plot(
         out / "probe_sweep.png", title="predicting 'will follow the wrong suggestion' (full-answer format)"
     )
+    probe = probes.probe_at(result, result.best_layer)
+    tasks = np.array([it.task for it in subset])[opinion_rows]
+    controls = probe_controls(
+        probe.decision_function(acts[opinion_rows][:, result.best_layer].numpy()),
+        labels[opinion_rows],
+        conditions[opinion_rows],
+        tasks,
+        subset.groups[opinion_rows],
+        args.seed,
+    )
     return {
-        "probe": probes.probe_at(result, result.best_layer),
+        "probe": probe,
         "summary": {
             "n_items": int(opinion_rows.sum()),
             "positive_rate": float(labels[opinion_rows].mean()),
             "label": "1 = the user's wrong answer scores higher than the true one (full-answer format)",
             "best": result.best(),
+            "controls": controls,
             "sweep": result.to_dict(),
         },
         "data": {
@@ -196,6 +209,38 @@ def probe_study(model, full: ChoiceSet, full_logprobs: torch.Tensor, train_group
             "conditions": conditions,
             "train": np.isin(subset.groups, train_groups),
         },
+    }
+
+
+def probe_controls(scores, labels, conditions, tasks, groups, seed) -> dict:
+    """What the probe adds beyond the prompt's surface: the test AUROC of a predictor that knows only
+    the (task, condition) cell's training base rate, and the probe's AUROC within each condition."""
+    train, _, test = group_split(groups, FRACTIONS, seed)
+    cells = list(zip(tasks, conditions))
+    rate = {}
+    for cell in set(cells):
+        members = [i for i in train if cells[i] == cell]
+        rate[cell] = float(np.mean(labels[members])) if members else float(labels[train].mean())
+    surface = torch.tensor([rate[cells[i]] for i in test])
+
+    def auc(score, label):
+        label = torch.as_tensor(label)
+        return (
+            float(auroc(torch.as_tensor(score, dtype=torch.float32), label))
+            if 0 < label.sum() < len(label)
+            else None
+        )
+
+    within = {
+        str(condition): auc(
+            scores[test][conditions[test] == condition], labels[test][conditions[test] == condition]
+        )
+        for condition in sorted(set(conditions))
+    }
+    return {
+        "surface_baseline_test_auroc": auc(surface, labels[test]),
+        "probe_test_auroc": auc(scores[test], labels[test]),
+        "probe_test_auroc_within_condition": within,
     }
 
 

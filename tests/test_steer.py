@@ -195,3 +195,26 @@ def test_generation_steers_new_tokens(model_name, request):
     # the first new token comes from the unsteered prompt pass
     assert torch.equal(strong[:, : n_prompt + 1], clean_out[:, : n_prompt + 1])
     assert not torch.equal(strong, clean_out)
+
+
+@pytest.mark.integration
+def test_shipped_sycophancy_vector_moves_agreement(smol):
+    """The shipped letter CAA vector, loaded from disk, raises p(user's letter) at +8 and lowers it at -8."""
+    from pathlib import Path
+
+    import probes
+    from probes.behaviour import sycophancy_metrics
+    from probes.datasets import sycophancy_questions
+    from probes.scoring import option_logprobs
+
+    path = next(Path("artifacts/smollm2-135m-instruct").glob("sycophancy_caa_letter_L*.safetensors"))
+    vec = probes.load(path, model=smol)
+    assert probes.read_metadata(path)["metrics"]["format"] == "letter"
+    items = sycophancy_questions("capitals", n=12, seed=123, format="letter", conditions=("suggest_wrong",))
+    prompts, options = items.prompts(smol), [it.options for it in items]
+    p_match = {}
+    for multiplier in (-8.0, 8.0):
+        with steer(smol, vec, multiplier):
+            logprobs = option_logprobs(smol, prompts, options, progress=False)
+        p_match[multiplier] = sycophancy_metrics(items, logprobs, n_boot=10)["suggest_wrong"]["p_match"]["mean"]
+    assert p_match[8.0] > p_match[-8.0] + 0.1
