@@ -22,16 +22,19 @@ test: install
 test-unit: install
 	$(PYTHON) -m pytest -m "not integration"
 
-# The truth-probe study and a small sycophancy study on the default model (~10 min on 2 CPU cores);
+# The truth-probe study and small sycophancy and deception studies on the default model (~12 min on
+# 2 CPU cores);
 # artifacts go to results/ here, the ones shipped under artifacts/ come from the full-size runs.
 demo: install
 	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes --artifacts results/truth_probes/artifacts
 	$(PYTHON) benchmarks/sycophancy.py --quick --out results/sycophancy_quick --artifacts results/sycophancy_quick/artifacts
+	$(PYTHON) benchmarks/deception.py --quick --out results/deception_quick --artifacts results/deception_quick/artifacts
 
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
 	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes
 	$(PYTHON) benchmarks/sycophancy.py --out results/sycophancy
+	$(PYTHON) benchmarks/deception.py --out results/deception
 
 lint: install
 	$(PYTHON) -m ruff check probes hooks tests benchmarks

@@ -49,3 +49,24 @@ def test_separable_scores_and_bad_input():
         detection_report([0.0, np.nan], [1.0, 2.0], [0.0, 1.0])
     with pytest.raises(ValueError, match="at least 2"):
         detection_report([0.0], [1.0, 2.0], [0.0, 1.0])
+
+
+@pytest.mark.integration
+def test_shipped_deception_probe_separates_instructed_pairs(smol):
+    """The shipped probe, loaded from disk, scores fresh instructed lies above honest answers."""
+    from pathlib import Path
+
+    import probes
+    from hooks import Span, extract_activations
+    from probes.datasets import instructed_pairs
+    from probes.metrics import auroc
+
+    path = next(Path("artifacts/smollm2-135m-instruct").glob("deception_instructed_logistic_L*.safetensors"))
+    probe = probes.load(path, model=smol)
+    layer = probes.read_metadata(path)["layer"]
+    pairs = instructed_pairs(n=8, seed=99)
+    acts = extract_activations(
+        smol, pairs.texts(smol), layers=[layer], position=Span.after(pairs.prefixes(smol)), progress=False
+    )
+    scores = torch.as_tensor(probe.decision_function(acts[:, 0].numpy()))
+    assert float(auroc(scores, torch.tensor(pairs.labels))) > 0.9

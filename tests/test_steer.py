@@ -216,5 +216,6 @@ def test_shipped_sycophancy_vector_moves_agreement(smol):
     for multiplier in (-8.0, 8.0):
         with steer(smol, vec, multiplier):
             logprobs = option_logprobs(smol, prompts, options, progress=False)
-        p_match[multiplier] = sycophancy_metrics(items, logprobs, n_boot=10)["suggest_wrong"]["p_match"]["mean"]
+        report = sycophancy_metrics(items, logprobs, n_boot=10)
+        p_match[multiplier] = report["suggest_wrong"]["p_match"]["mean"]
     assert p_match[8.0] > p_match[-8.0] + 0.1
