@@ -78,15 +78,7 @@ class Dataset:
             groups = np.arange(n, dtype=np.int64)
         else:
             groups = _int_column(self.name, "groups", self.groups, n)
-        if not isinstance(self.info, dict):
-            raise DatasetError(f"Dataset {self.name!r}: info must be a dict, got {type(self.info).__name__}")
-        try:
-            info = json.loads(json.dumps(self.info))
-        except (TypeError, ValueError) as error:
-            raise DatasetError(
-                f"Dataset {self.name!r}: info must be JSON-serializable ({error}); convert numpy "
-                "values with .tolist() or int(), and paths with str()"
-            ) from error
+        info = json_info(f"Dataset {self.name!r}", self.info)
         labels.setflags(write=False)
         groups.setflags(write=False)
         object.__setattr__(self, "prompts", prompts)
@@ -131,21 +123,14 @@ class Dataset:
         Example:
             >>> ds.subset([0, 2]).prompts
         """
-        index = np.asarray(indices)
-        if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
-            raise DatasetError(
-                f"subset of {self.name!r} needs a 1-D sequence of integer indices, got "
-                f"{index.dtype} array of shape {index.shape}; for a boolean mask use np.flatnonzero(mask)"
-            )
-        if index.size == 0:
-            raise DatasetError(f"subset of {self.name!r} got no indices; a dataset needs at least one prompt")
-        out = (index < -len(self)) | (index >= len(self))
-        if out.any():
-            raise DatasetError(
-                f"subset of {self.name!r}: indices {index[out][:5].tolist()} are out of range for "
-                f"{len(self)} prompts"
-            )
-        index = index.astype(np.int64)
+        index = check_indices(
+            indices,
+            len(self),
+            f"subset of {self.name!r}",
+            accepts="a 1-D sequence of integer indices",
+            empty="got no indices; a dataset needs at least one prompt",
+            unit="prompts",
+        )
         return Dataset(
             name=self.name,
             prompts=[self.prompts[i] for i in index.tolist()],
@@ -167,26 +152,12 @@ class Dataset:
             >>> train, val, test = ds.split((0.6, 0.2, 0.2), seed=0)
             >>> train, test = ds.split((0.8, 0.2))
         """
-        fractions = [float(f) for f in fractions]
-        if len(fractions) < 2:
-            raise DatasetError(f"split needs at least two fractions, got {fractions}; e.g. (0.8, 0.2)")
-        if any(not math.isfinite(f) or f <= 0 for f in fractions) or not math.isclose(
-            sum(fractions), 1.0, abs_tol=1e-6
-        ):
-            raise DatasetError(
-                f"split fractions must be positive and sum to 1, got {fractions} (sum {sum(fractions):.6g}); "
-                "e.g. (0.6, 0.2, 0.2)"
-            )
-        unique = np.unique(self.groups)
-        if len(unique) < len(fractions):
-            raise DatasetError(
-                f"cannot split {self.name!r} into {len(fractions)} non-empty parts: it has only "
-                f"{len(unique)} group(s); use fewer fractions or a larger dataset (each part needs a group)"
-            )
+        fractions, indices = split_indices(
+            self.name, self.groups, fractions, seed, "fewer fractions or a larger dataset"
+        )
         parent = self.sha256()
         parts = []
-        # the same seeded assignment as probes.sweep, so ds.split(seed=s) matches sweep(..., seed=s)
-        for part, index in enumerate(group_split(self.groups, fractions, seed)):
+        for part, index in enumerate(indices):
             split_info = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
             parts.append(
                 Dataset(
@@ -235,6 +206,80 @@ def concat(datasets: Sequence[Dataset], name: str) -> Dataset:
             ]
         },
     )
+
+
+def json_info(where: str, info) -> dict:
+    """`info` as its JSON round trip (tuples become lists), or a DatasetError opening with `where`.
+
+    Example:
+        >>> json_info("Dataset 'toy'", {"seed": 0, "templates": ("a", "b")})
+        {'seed': 0, 'templates': ['a', 'b']}
+    """
+    if not isinstance(info, dict):
+        raise DatasetError(f"{where}: info must be a dict, got {type(info).__name__}")
+    try:
+        return json.loads(json.dumps(info))
+    except (TypeError, ValueError) as error:
+        raise DatasetError(
+            f"{where}: info must be JSON-serializable ({error}); convert numpy "
+            "values with .tolist() or int(), and paths with str()"
+        ) from error
+
+
+def check_indices(indices, n: int, where: str, accepts: str, empty: str, unit: str) -> np.ndarray:
+    """`indices` as a 1-D int64 array of valid positions into `n` entries, or a DatasetError.
+
+    `where` opens each message (``"subset of 'cities'"``), `accepts` says what is expected,
+    `empty` what is wrong when nothing is selected and `unit` what the `n` entries are.
+
+    Example:
+        >>> check_indices([2, -1], 3, "subset of 'toy'", "integer indices", "got none", "prompts")
+        array([ 2, -1])
+    """
+    index = np.asarray(indices)
+    if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
+        raise DatasetError(
+            f"{where} needs {accepts}, got {index.dtype} array of shape {index.shape}; "
+            "for a boolean mask use np.flatnonzero(mask)"
+        )
+    if index.size == 0:
+        raise DatasetError(f"{where} {empty}")
+    out = (index < -n) | (index >= n)
+    if out.any():
+        raise DatasetError(f"{where}: indices {index[out][:5].tolist()} are out of range for {n} {unit}")
+    return index.astype(np.int64)
+
+
+def split_indices(
+    name: str, groups: np.ndarray, fractions: Sequence[float | int], seed: int, remedy: str
+) -> tuple[list[float], tuple[np.ndarray, ...]]:
+    """The checked fractions (as floats) and the indices of each part of a split by group.
+
+    The seeded assignment of :func:`probes.splits.group_split`, shared by :meth:`Dataset.split`
+    and the item sets, so ``ds.split(seed=s)`` matches ``probes.sweep(..., seed=s)``. `remedy`
+    completes the message when there are fewer groups than parts (``"use {remedy} (each
+    part needs a group)"``).
+
+    Example:
+        >>> fractions, (train, test) = split_indices("toy", np.array([0, 0, 1, 2]), (0.5, 0.5), 0, "more")
+    """
+    fractions = [float(f) for f in fractions]
+    if len(fractions) < 2:
+        raise DatasetError(f"split needs at least two fractions, got {fractions}; e.g. (0.8, 0.2)")
+    if any(not math.isfinite(f) or f <= 0 for f in fractions) or not math.isclose(
+        sum(fractions), 1.0, abs_tol=1e-6
+    ):
+        raise DatasetError(
+            f"split fractions must be positive and sum to 1, got {fractions} (sum {sum(fractions):.6g}); "
+            "e.g. (0.6, 0.2, 0.2)"
+        )
+    n_groups = len(np.unique(groups))
+    if n_groups < len(fractions):
+        raise DatasetError(
+            f"cannot split {name!r} into {len(fractions)} non-empty parts: it has only "
+            f"{n_groups} group(s); use {remedy} (each part needs a group)"
+        )
+    return fractions, tuple(group_split(groups, fractions, seed))
 
 
 def _int_column(name: str, what: str, values, n: int) -> np.ndarray:

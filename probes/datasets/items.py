@@ -1,0 +1,320 @@
+"""The shared base of item sets: named, validated tuples of frozen items with groups.
+
+:class:`ItemSet` holds what :class:`~probes.datasets.choices.ChoiceSet` and
+:class:`~probes.datasets.deception.DialogueSet` have in common: the name / items / info
+checks, indexing (an int gives an item; a slice or a list of ints, a set of the same class),
+equality, :attr:`~ItemSet.groups`, a split by group with the same seeded assignment as
+:meth:`Dataset.split <probes.datasets.base.Dataset.split>`, :meth:`~ItemSet.sha256` and the
+filter behind each subclass's ``where``. :func:`concat_items` joins sets of one class and
+keeps their groups apart. A subclass names its item class and the words its messages use.
+
+Example:
+    >>> @dataclass(frozen=True)
+    ... class Note:
+    ...     id: str
+    ...     group: int
+    >>> @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+    ... class NoteSet(ItemSet):
+    ...     item_type, item_word, concat_name = Note, "note", "concat_notes"
+    >>> notes = NoteSet(name="notes", items=[Note(id="a", group=0), Note(id="b", group=1)])
+    >>> other = NoteSet(name="other", items=[Note(id="c", group=0)])
+    >>> notes[1:].groups.tolist(), concat_items([notes, other], "both", NoteSet).groups.tolist()
+    ([1], [0, 1, 2])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from probes.datasets.base import DatasetError, check_indices, json_info, split_indices
+
+SetT = TypeVar("SetT", bound="ItemSet")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ItemSet:
+    """Named items (frozen dataclasses with `id` and `group`) with unique ids and JSON metadata.
+
+    `items` may be any sequence of `item_type` objects; it is stored as a tuple. `info`
+    records how the set was made; it is stored as its JSON round trip, so tuples become lists.
+    Subclasses set the class attributes below, which name things in the error messages.
+
+    Example:
+        >>> choices = sycophancy_questions("capitals", n=10)     # a ChoiceSet
+        >>> train, test = choices.split((0.8, 0.2))
+    """
+
+    item_type: ClassVar[type] = object
+    """The class every item must be an instance of."""
+    item_word: ClassVar[str] = "item"
+    """What an item is called in messages ("no dialogue of 'x' has ...")."""
+    id_hint: ClassVar[str] = "give each item its own id"
+    """How to make ids unique, ending the duplicate-id message."""
+    split_remedy: ClassVar[str] = "fewer fractions or more groups"
+    """What to do when there are fewer groups than parts of a split."""
+    concat_name: ClassVar[str] = "concat_items"
+    """The public concat function, named in its messages."""
+
+    name: str
+    items: Sequence[Any]
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        kind = type(self).__name__
+        if not isinstance(self.name, str) or not self.name:
+            raise DatasetError(f"{kind} name must be a non-empty string, got {self.name!r}")
+        item_name = self.item_type.__name__
+        items = tuple(self.items)
+        if not items:
+            raise DatasetError(f"{kind} {self.name!r} has no items; pass at least one {item_name}")
+        for i, item in enumerate(items):
+            if not isinstance(item, self.item_type):
+                raise DatasetError(
+                    f"{kind} {self.name!r}: item {i} is a {type(item).__name__}, expected a {item_name}"
+                )
+        repeated = [key for key, count in Counter(item.id for item in items).items() if count > 1]
+        if repeated:
+            raise DatasetError(
+                f"{kind} {self.name!r}: item ids must be unique, got {repeated[:5]} more than once; "
+                f"{self.id_hint}"
+            )
+        info = json_info(f"{kind} {self.name!r}", self.info)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "info", info)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            if not -len(self) <= index < len(self):
+                raise IndexError(f"index {int(index)} is out of range for {len(self)} items of {self.name!r}")
+            return self.items[int(index)]
+        if isinstance(index, slice):
+            return self._subset(range(len(self))[index])
+        return self._subset(index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return False
+        return self.name == other.name and self.items == other.items and self.info == other.info
+
+    __hash__ = None  # holds a mutable info dict: not hashable
+
+    def _present(self, field_name: str) -> tuple:
+        """The distinct values of an item field, sorted (for properties such as ``conditions``)."""
+        return tuple(sorted({getattr(item, field_name) for item in self.items}))
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Each item's group id, as a read-only int64 array."""
+        return _frozen([item.group for item in self.items])
+
+    def split(
+        self: SetT, fractions: Sequence[float | int] = (0.6, 0.2, 0.2), seed: int = 0
+    ) -> tuple[SetT, ...]:
+        """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
+
+        The same seeded group assignment as :meth:`Dataset.split` and :func:`probes.sweep`
+        (:func:`probes.splits.group_split`): all items of one group land in one part. Within a
+        part, items keep their order. Each part's ``info["split"]`` records the part index,
+        fractions, seed and the parent's sha256.
+
+        Example:
+            >>> train, val, test = choices.split((0.6, 0.2, 0.2), seed=0)
+        """
+        fractions, indices = split_indices(self.name, self.groups, fractions, seed, self.split_remedy)
+        parent = self.sha256()
+        parts = []
+        for part, index in enumerate(indices):
+            split_info = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
+            parts.append(
+                type(self)(
+                    name=self.name,
+                    items=[self.items[i] for i in index.tolist()],
+                    info={**self.info, "split": split_info},
+                )
+            )
+        return tuple(parts)
+
+    def sha256(self) -> str:
+        """Hex digest of the items (every field, in order): identifies the data in artifact metadata.
+
+        Example:
+            >>> roleplay(n=10).sha256()[:12]   # same on any machine
+        """
+        payload = json.dumps(
+            [asdict(item) for item in self.items], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def _where(self: SetT, filters: Sequence[tuple[str, Any, type]], check: str) -> SetT:
+        """The items whose field matches each `(field, wanted, kind)` filter (wanted None: any).
+
+        `kind` is str (names) or int (e.g. labels); `wanted` is one value or a list of them.
+        `check` names the properties to look at when the combination matches nothing.
+        """
+        keep = np.ones(len(self), dtype=bool)
+        chosen = {}
+        # what counts as one value rather than a list: a name, and an integer too where a filter takes them
+        single = (str, int, np.integer) if any(kind is int for _, _, kind in filters) else (str,)
+        for what, wanted, kind in filters:
+            if wanted is None:
+                continue
+            names = [wanted] if isinstance(wanted, single) else list(wanted)
+            valid = [
+                isinstance(name, kind if kind is str else (int, np.integer)) and not isinstance(name, bool)
+                for name in names
+            ]
+            if not names or not all(valid):
+                noun = "a name or a non-empty list of names" if kind is str else "0, 1 or a list of them"
+                raise DatasetError(f"where: {what} must be {noun}, got {wanted!r}")
+            if kind is int:
+                names = [int(name) for name in names]
+            present = self._present(what)
+            missing = [name for name in names if name not in present]
+            if missing:
+                raise DatasetError(
+                    f"where: {self.name!r} has no {what} {', '.join(repr(m) for m in missing)}; "
+                    f"available: {', '.join(str(p) for p in present)}"
+                )
+            keep &= np.array([getattr(item, what) in names for item in self.items])
+            chosen[what] = names
+        if not keep.any():
+            asked = " and ".join(f"{what} in {names}" for what, names in chosen.items())
+            raise DatasetError(
+                f"where: no {self.item_word} of {self.name!r} has {asked}; check the combination with {check}"
+            )
+        out = self._subset(np.flatnonzero(keep))
+        return type(self)(name=self.name, items=out.items, info={**out.info, "where": chosen})
+
+    def _subset(self: SetT, indices) -> SetT:
+        index = check_indices(
+            indices,
+            len(self),
+            f"indexing {self.name!r}",
+            accepts="an int, a slice or a 1-D sequence of integer indices",
+            empty=f"selected no items; a {type(self).__name__} needs at least one",
+            unit="items",
+        )
+        return type(self)(
+            name=self.name,
+            items=[self.items[i] for i in index.tolist()],
+            info={**self.info, "subset_of": self.sha256()},
+        )
+
+
+def concat_items(sets: Sequence[SetT], name: str, cls: type[SetT]) -> SetT:
+    """One `cls` set with the items of all `sets`, in order; their groups are kept apart.
+
+    Groups are shifted so that groups from different sets never merge: set k's group g
+    becomes ``g + info["parts"][k]["group_offset"]``. If an item id occurs in more than one
+    set, every id is prefixed with its set's name (``"deception_roleplay/roleplay/0/honest"``).
+    ``info["parts"]`` lists each input's name, size, sha256, group offset and info.
+
+    Example:
+        >>> both = concat_items([roleplay(n=10), control(n=5)], name="mixed", cls=DialogueSet)
+        >>> len(np.unique(both.groups))
+        15
+    """
+    caller, kind = cls.concat_name, cls.__name__
+    sets = list(sets)
+    if not sets:
+        raise DatasetError(f"{caller} got no sets; pass a non-empty list of {kind} objects")
+    for i, item_set in enumerate(sets):
+        if not isinstance(item_set, cls):
+            raise DatasetError(f"{caller}: item {i} is a {type(item_set).__name__}, expected a {kind}")
+    ids = Counter(item.id for item_set in sets for item in item_set)
+    prefixed = any(count > 1 for count in ids.values())
+    if prefixed:
+        names = Counter(item_set.name for item_set in sets)
+        repeated = sorted(set_name for set_name, count in names.items() if count > 1)
+        if repeated:
+            raise DatasetError(
+                f"{caller}: {cls.item_word} ids collide and so do set names {repeated}; "
+                "give the sets distinct names so their ids can be prefixed with them"
+            )
+    items, parts, offset = [], [], 0
+    for item_set in sets:
+        groups = item_set.groups
+        shift = offset - int(groups.min())
+        for item in item_set:
+            new_id = f"{item_set.name}/{item.id}" if prefixed else item.id
+            items.append(replace(item, id=new_id, group=item.group + shift))
+        parts.append(
+            {
+                "name": item_set.name,
+                "n_items": len(item_set),
+                "sha256": item_set.sha256(),
+                "group_offset": shift,
+                "info": item_set.info,
+            }
+        )
+        offset += int(groups.max()) - int(groups.min()) + 1
+    return cls(name=name, items=items, info={"parts": parts, "ids_prefixed": prefixed})
+
+
+def check_id(kind: str, item_id: Any) -> str:
+    """`"{kind} {item_id!r}"`, the start of an item's messages, once `item_id` is a non-empty string."""
+    if not isinstance(item_id, str) or not item_id:
+        raise DatasetError(f"{kind} id must be a non-empty string, got {item_id!r}")
+    return f"{kind} {item_id!r}"
+
+
+def check_group(where: str, group: Any) -> int:
+    """`group` as an int, or a DatasetError if it is not an integer (bools are not)."""
+    if isinstance(group, bool) or not isinstance(group, (int, np.integer)):
+        raise DatasetError(f"{where}: group must be an integer, got {group!r}")
+    return int(group)
+
+
+def chat_turns(where: str, turns: Any, after: str) -> tuple[str, ...]:
+    """`turns` as a tuple of strings alternating user / assistant and ending with the user.
+
+    `after` says where the assistant's reply goes instead (closes the even-count message).
+    """
+    turns = _strings(where, "turns", turns)
+    if not turns:
+        raise DatasetError(f"{where}: turns is empty; give at least one user message")
+    if len(turns) % 2 == 0:
+        raise DatasetError(
+            f"{where}: got {len(turns)} turns; alternate user/assistant and end with a user turn ({after})"
+        )
+    return turns
+
+
+def _strings(where: str, what: str, values) -> tuple[str, ...]:
+    """`values` as a tuple of strings, or a DatasetError saying what is wrong."""
+    if isinstance(values, str):
+        raise DatasetError(
+            f"{where}: {what} must be a list of strings, got one string ({values[:40]!r}); wrap it in a list"
+        )
+    try:
+        values = tuple(values)
+    except TypeError as error:
+        raise DatasetError(
+            f"{where}: {what} must be a list of strings, got {type(values).__name__}"
+        ) from error
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise DatasetError(
+                f"{where}: {what}[{i}] must be a string, got {type(value).__name__} ({value!r})"
+            )
+    return values
+
+
+def _frozen(values: list[int]) -> np.ndarray:
+    """`values` as a read-only int64 array."""
+    array = np.array(values, dtype=np.int64)
+    array.setflags(write=False)
+    return array
