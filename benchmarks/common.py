@@ -6,8 +6,12 @@ Scripts run as ``python benchmarks/<name>.py``, which puts this folder on ``sys.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import re
+from datetime import datetime, timezone
 from importlib.metadata import version
+from pathlib import Path
 
 import torch
 
@@ -33,3 +37,19 @@ def load(args: argparse.Namespace):
 
 def versions() -> dict:
     return {"python": platform.python_version(), **{name: version(name) for name in PACKAGES}}
+
+
+def artifact_folder(args: argparse.Namespace) -> Path:
+    """`--artifacts` if given, else ``artifacts/<model name, lower case, unsafe characters as ->``."""
+    if args.artifacts:
+        return Path(args.artifacts)
+    return Path("artifacts") / re.sub(r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower())
+
+
+def write_results(out: Path, results: dict) -> Path:
+    """Add library versions and a UTC timestamp, write ``out/results.json``; returns its path."""
+    results.update(versions=versions(), created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    path.write_text(json.dumps(results, indent=2, default=float))
+    return path

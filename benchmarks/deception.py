@@ -33,16 +33,14 @@ Run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from common import load, model_parser, versions
+from common import artifact_folder, load, model_parser, write_results
 
 import probes
 from hooks import Span, extract_activations
@@ -400,18 +398,14 @@ def main() -> None:
         "on_policy": policy,
         "token_view": view,
         "artifacts": saved,
-        "versions": versions(),
         "seconds": time.time() - started,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    (args.out / "results.json").write_text(json.dumps(results, indent=2, default=float))
+    write_results(args.out, results)
     print_summary(results)
 
 
 def save_artifacts(model, data, probe, layer, sweeps, steering, defection, detection, args) -> list[str]:
-    folder = args.artifacts or Path("artifacts") / re.sub(
-        r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower()
-    )
+    folder = artifact_folder(args)
     hook = f"blocks.{layer}.hook_resid_post"
     path = probes.save(
         probe,

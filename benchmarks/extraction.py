@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import DTYPES, load, model_parser, versions  # noqa: E402
+from common import DTYPES, load, model_parser, write_results  # noqa: E402
 
 import probes  # noqa: E402
 from hooks import extract_activations, hook_name  # noqa: E402
@@ -282,12 +281,9 @@ def main() -> None:
         "extract_mid_expected_ratio": timing["extract_all"]["ratio_to_hf_forward"] * (mid + 1) / n_layers,
         "peak_memory": memory,
         "streaming": stream,
-        "versions": versions(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     results["targets"] = targets(results, args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    write_results(args.out, results)
     print_table(results)
     print(f"wrote {args.out / 'results.json'}")
 

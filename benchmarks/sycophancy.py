@@ -34,16 +34,14 @@ Every number says which answer format it used. Run:
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import statistics
 import time
-from datetime import datetime, timezone
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
-from common import load, model_parser, versions
+from common import artifact_folder, load, model_parser, write_results
 
 import probes
 from hooks import extract_activations, steer
@@ -469,7 +467,7 @@ def generations(model, parts, families, letter, search, args) -> list[dict]:
         texts = {}
         for label, vector, multiplier, mode in settings:
             tokens = model.to_tokens(prompt, prepend_bos=False)
-            context = steer(model, vector, multiplier, mode=mode) if vector is not None else _Null()
+            context = steer(model, vector, multiplier, mode=mode) if vector is not None else nullcontext()
             with context:
                 generated = model.generate(tokens, max_new_tokens=40, do_sample=False, verbose=False)
             texts[label] = model.tokenizer.decode(generated[0, tokens.shape[1] :], skip_special_tokens=True)
@@ -477,14 +475,6 @@ def generations(model, parts, families, letter, search, args) -> list[dict]:
             {"question": item.turns[0], "true_answer": item.options[item.correct].strip(), "answers": texts}
         )
     return out
-
-
-class _Null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def generation_cost(model, vector, args) -> dict:
@@ -523,9 +513,7 @@ def generation_cost(model, vector, args) -> dict:
 
 
 def save_artifacts(model, data, families, letter, search, probe, args) -> list[str]:
-    folder = args.artifacts or Path("artifacts") / re.sub(
-        r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower()
-    )
+    folder = artifact_folder(args)
     saved = []
     layer = letter["chosen_layer"]
     vec = families["caa_letter"][layer]
@@ -597,11 +585,9 @@ def main() -> None:
         "generations": gens,
         "generation_cost": cost,
         "artifacts": saved,
-        "versions": versions(),
         "seconds": time.time() - started,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    (args.out / "results.json").write_text(json.dumps(results, indent=2, default=float))
+    write_results(args.out, results)
     print_summary(results)
 
 

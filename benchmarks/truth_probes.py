@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from common import load, model_parser, versions
+from common import artifact_folder, load, model_parser, write_results
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -154,9 +152,7 @@ def speed_comparison(acts: torch.Tensor, labels: np.ndarray, groups: np.ndarray,
 
 
 def save_artifacts(model, data, acts, parts, sweeps, args) -> list[str]:
-    folder = args.artifacts or Path("artifacts") / re.sub(
-        r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower()
-    )
+    folder = artifact_folder(args)
     saved, suffix = [], "" if args.site == "resid_post" else f"_{args.site}"
     for kind in ("logistic", "mean_diff"):
         result = sweeps["cities"][kind]
@@ -230,10 +226,8 @@ def main() -> None:
         "artifacts": saved,
         "extraction_s": extracted - started,
         "total_s": time.perf_counter() - started,
-        "versions": versions(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    write_results(args.out, results)
     print_summary(results)
     print(f"wrote {args.out / 'results.json'} and plots in {args.out}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 import torch
 
@@ -149,7 +151,7 @@ def generated_resids(model, prompt, max_new_tokens, **steer_kwargs):
     def keep(act, hook):
         seen.append(act.detach().clone())
 
-    with steer(model, **steer_kwargs) if steer_kwargs else _null():
+    with steer(model, **steer_kwargs) if steer_kwargs else nullcontext():
         with model.hooks(fwd_hooks=[(HOOK, keep)]):
             out = model.generate(
                 prompt,
@@ -160,14 +162,6 @@ def generated_resids(model, prompt, max_new_tokens, **steer_kwargs):
                 return_type="tokens",
             )
     return out, seen
-
-
-class _null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 @pytest.mark.parametrize("model_name", ["tiny", pytest.param("smol", marks=pytest.mark.integration)])

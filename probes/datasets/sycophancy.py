@@ -63,14 +63,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations, combinations_with_replacement
+from itertools import combinations
 
 import numpy as np
 
 from probes.datasets.base import DatasetError
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.datasets.geography import CITY_CANDIDATES, capital_pool, city_pool, source
-from probes.datasets.truth import ARITHMETIC_MAX_OFFSET, ARITHMETIC_RANGE, COMPARISON_RANGE
+from probes.datasets.truth import (
+    ARITHMETIC_MAX_OFFSET,
+    ARITHMETIC_RANGE,
+    COMPARISON_RANGE,
+    arithmetic_pairs,
+)
 
 ALL_QUESTION_CONDITIONS = (
     "baseline",
@@ -306,7 +311,7 @@ def false_claims(
     """
     conditions = _conditions(conditions, FALSE_CLAIM_CONDITIONS, "false_claims")
     rng = np.random.default_rng(seed)
-    sums = _arithmetic_pairs(n, rng, "false_claim")
+    sums = arithmetic_pairs(n, rng, "false_claim")
     templates = _dealt(len(CLAIM_TEMPLATES), np.zeros(n, dtype=np.int64), rng)
     items = []
     for group, (a, b, total, wrong) in enumerate(sums):
@@ -425,7 +430,7 @@ def _arithmetic_questions(n: int, rng: np.random.Generator) -> tuple[list[_Quest
             wrong=str(wrong),
             label=f"{a} + {b}",
         )
-        for a, b, total, wrong in _arithmetic_pairs(n, rng, "arithmetic")
+        for a, b, total, wrong in arithmetic_pairs(n, rng, "arithmetic")
     ]
     return questions, "generated"
 
@@ -448,23 +453,6 @@ def _comparison_questions(n: int, rng: np.random.Generator) -> tuple[list[_Quest
             )
         )
     return questions, "generated"
-
-
-def _arithmetic_pairs(n: int, rng: np.random.Generator, name: str) -> list[tuple[int, int, int, int]]:
-    """`n` distinct unordered operand pairs (shown in random order) with the sum and a wrong sum."""
-    low, high = ARITHMETIC_RANGE
-    all_pairs = list(combinations_with_replacement(range(low, high + 1), 2))
-    _check_n(name, n, len(all_pairs), f"unordered pairs of operands in {low}..{high}")
-    offsets = [d for d in range(-ARITHMETIC_MAX_OFFSET, ARITHMETIC_MAX_OFFSET + 1) if d != 0]
-    out = []
-    for index in rng.choice(len(all_pairs), size=n, replace=False).tolist():
-        a, b = all_pairs[index]
-        if rng.integers(2):
-            a, b = b, a
-        total = a + b
-        allowed = [d for d in offsets if total + d >= 1]
-        out.append((a, b, total, total + allowed[int(rng.integers(len(allowed)))]))
-    return out
 
 
 _QUESTION_MAKERS: dict[str, Callable[[int, np.random.Generator], tuple[list[_Question], str]]] = {

@@ -168,18 +168,9 @@ def arithmetic(n: int = 400, seed: int = 0) -> Dataset:
         ['50 + 31 = 81.', '50 + 31 = 82.']
     """
     low, high = ARITHMETIC_RANGE
-    all_pairs = list(combinations_with_replacement(range(low, high + 1), 2))
-    _check_n("arithmetic", n, len(all_pairs), f"unordered pairs of operands in {low}..{high}")
     rng = np.random.default_rng(seed)
-    offsets = [d for d in range(-ARITHMETIC_MAX_OFFSET, ARITHMETIC_MAX_OFFSET + 1) if d != 0]
     pairs, group_names = [], []
-    for index in rng.choice(len(all_pairs), size=n, replace=False).tolist():
-        a, b = all_pairs[index]
-        if rng.integers(2):
-            a, b = b, a
-        total = a + b
-        allowed = [d for d in offsets if total + d >= 1]
-        wrong = total + allowed[int(rng.integers(len(allowed)))]
+    for a, b, total, wrong in arithmetic_pairs(n, rng, "arithmetic"):
         pairs.append(
             (ARITHMETIC_TEMPLATE.format(a=a, b=b, s=total), ARITHMETIC_TEMPLATE.format(a=a, b=b, s=wrong))
         )
@@ -193,6 +184,25 @@ def arithmetic(n: int = 400, seed: int = 0) -> Dataset:
         "max_offset": ARITHMETIC_MAX_OFFSET,
     }
     return _paired("arithmetic", pairs, group_names, rng, info)
+
+
+def arithmetic_pairs(n: int, rng: np.random.Generator, name: str) -> list[tuple[int, int, int, int]]:
+    """`n` distinct unordered operand pairs in ARITHMETIC_RANGE, each shown in random order, as
+    ``(a, b, a + b, wrong sum)``; the wrong sum is off by ±1..±ARITHMETIC_MAX_OFFSET and positive.
+    `name` is the dataset named in the error when `n` is too large."""
+    low, high = ARITHMETIC_RANGE
+    all_pairs = list(combinations_with_replacement(range(low, high + 1), 2))
+    _check_n(name, n, len(all_pairs), f"unordered pairs of operands in {low}..{high}")
+    offsets = [d for d in range(-ARITHMETIC_MAX_OFFSET, ARITHMETIC_MAX_OFFSET + 1) if d != 0]
+    out = []
+    for index in rng.choice(len(all_pairs), size=n, replace=False).tolist():
+        a, b = all_pairs[index]
+        if rng.integers(2):
+            a, b = b, a
+        total = a + b
+        allowed = [d for d in offsets if total + d >= 1]
+        out.append((a, b, total, total + allowed[int(rng.integers(len(allowed)))]))
+    return out
 
 
 TRUTH_DATASETS: dict[str, Callable[..., Dataset]] = {
