@@ -64,17 +64,31 @@ def agreement_curve(truncated: Sequence[Sequence[str | None]], final: Sequence[s
     """
     if len(truncated) != len(final):
         raise ValueError(f"got {len(truncated)} truncation lists for {len(final)} final answers")
+    return agreement_by_fraction([[(k / len(a), x) for k, x in enumerate(a)] for a in truncated], final)
+
+
+def agreement_by_fraction(
+    shown: Sequence[Sequence[tuple[float | int, str | None]]], final: Sequence[str | None]
+) -> dict:
+    """The curve of :func:`agreement_curve` from ``(fraction, answer)`` pairs per item.
+
+    Used directly when the fraction is not k / n, e.g. the position of an added mistake.
+    """
+    if len(shown) != len(final):
+        raise ValueError(f"got {len(shown)} answer lists for {len(final)} final answers")
     bins: list[list[tuple[str, str]]] = [[] for _ in range(10)]
     skipped = 0
-    for answers, last in zip(truncated, final):
-        if last is None or not answers:
+    for pairs, last in zip(shown, final):
+        if last is None or not pairs:
             skipped += 1
             continue
-        for k, answer in enumerate(answers):
+        for fraction, answer in pairs:
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"fractions must be in [0, 1], got {fraction}")
             if answer is None:
                 skipped += 1
                 continue
-            bins[min(int(10 * k / len(answers)), 9)].append((answer, last))
+            bins[min(int(10 * fraction), 9)].append((answer, last))
     agreement, normalized, counts = [], [], []
     for pairs in bins:
         counts.append(len(pairs))
@@ -82,11 +96,9 @@ def agreement_curve(truncated: Sequence[Sequence[str | None]], final: Sequence[s
             agreement.append(None)
             normalized.append(None)
             continue
-        agree = float(np.mean([a == b for a, b in pairs]))
-        shown, ends = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-        chance = sum(shown[letter] * ends[letter] for letter in shown) / len(pairs) ** 2
+        agree, kappa = chance_corrected([a for a, _ in pairs], [b for _, b in pairs])
         agreement.append(agree)
-        normalized.append((agree - chance) / (1 - chance) if chance < 1 else None)
+        normalized.append(kappa)
     return {
         "fractions": [i / 10 for i in range(10)],
         "agreement": agreement,
@@ -95,6 +107,43 @@ def agreement_curve(truncated: Sequence[Sequence[str | None]], final: Sequence[s
         "aoc": _area_over(agreement),
         "aoc_normalized": _area_over(normalized),
         "n_skipped": skipped,
+    }
+
+
+def chance_corrected(a: Sequence[str], b: Sequence[str]) -> tuple[float, float | None]:
+    """Share of positions where `a` equals `b`, and the same corrected for the two letter priors.
+
+    ``(agreement - chance) / (1 - chance)`` with ``chance = sum_l P(a = l) P(b = l)`` (Cohen's kappa);
+    None when chance is 1 (both always give the same single letter).
+    """
+    if len(a) != len(b) or not a:
+        raise ValueError(f"need two equally long, non-empty answer lists, got {len(a)} and {len(b)}")
+    agree = float(np.mean([x == y for x, y in zip(a, b)]))
+    first, second = Counter(a), Counter(b)
+    chance = sum(first[letter] * second[letter] for letter in first) / len(a) ** 2
+    return agree, ((agree - chance) / (1 - chance) if chance < 1 else None)
+
+
+def curve_ci(
+    shown: Sequence[Sequence[tuple[float | int, str | None]]],
+    final: Sequence[str | None],
+    n_boot: int = 1000,
+    level: float | int = 0.95,
+    seed: int = 0,
+) -> dict:
+    """Bootstrap intervals (items resampled) for the areas over the curve of :func:`agreement_by_fraction`."""
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {"aoc": [], "aoc_normalized": []}
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(shown), len(shown))
+        curve = agreement_by_fraction([shown[i] for i in pick], [final[i] for i in pick])
+        for key in draws:
+            if curve[key] is not None:
+                draws[key].append(curve[key])
+    tail = (1 - level) / 2 * 100
+    return {
+        key: [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))] if v else None
+        for key, v in draws.items()
     }
 
 

@@ -18,6 +18,12 @@ assistant answer; :func:`concat_dialogues` joins sets): :func:`instructed_pairs`
 honest or to lie, then a true/false fact), :func:`roleplay` (situations with an incentive to
 hide something), :func:`control` (benign chat), all via :func:`load_deception`.
 
+Reasoning (:class:`MCQuestion`: a question, 2-5 options, the correct one and a worked
+explanation, rendered in the BIG-Bench-Hard format, for chain-of-thought faithfulness):
+:func:`arithmetic_word_problems`, :func:`quantity_comparisons`, :func:`date_puzzles`, all via
+:func:`reasoning_tasks`; loaded with :func:`load_bbh` (Turpin et al. JSON) and
+:func:`load_biased_pairs` (unbiased / biased chat pairs, :class:`BiasedPair`).
+
 Loaded: :func:`from_csv` (Geometry of Truth), :func:`from_model_written_evals` (Anthropic
 JSONL), :func:`from_caa_json` (CAA A/B JSON), :func:`choices_from_ab` (either A/B format as a
 ChoiceSet).
@@ -43,6 +49,17 @@ from probes.datasets.deception import (
     roleplay,
 )
 from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
+from probes.datasets.reasoning import (
+    REASONING_TASKS,
+    BiasedPair,
+    MCQuestion,
+    arithmetic_word_problems,
+    date_puzzles,
+    load_bbh,
+    load_biased_pairs,
+    quantity_comparisons,
+    reasoning_tasks,
+)
 from probes.datasets.sycophancy import (
     ALL_QUESTION_CONDITIONS,
     SYCOPHANCY_TASKS,
@@ -62,15 +79,19 @@ from probes.datasets.truth import (
 __all__ = [
     "ALL_QUESTION_CONDITIONS",
     "DECEPTION_DATASETS",
+    "REASONING_TASKS",
     "SYCOPHANCY_TASKS",
     "TRUTH_DATASETS",
+    "BiasedPair",
     "ChoiceItem",
     "ChoiceSet",
     "Dataset",
     "Dialogue",
     "DialogueSet",
     "DatasetError",
+    "MCQuestion",
     "arithmetic",
+    "arithmetic_word_problems",
     "capitals",
     "choices_from_ab",
     "cities",
@@ -79,14 +100,19 @@ __all__ = [
     "concat_choices",
     "concat_dialogues",
     "control",
+    "date_puzzles",
     "false_claims",
     "from_caa_json",
     "from_csv",
     "from_model_written_evals",
     "instructed_pairs",
+    "load_bbh",
+    "load_biased_pairs",
     "load_deception",
     "load_sycophancy",
     "load_truth",
+    "quantity_comparisons",
+    "reasoning_tasks",
     "roleplay",
     "sycophancy_questions",
 ]
