@@ -86,7 +86,9 @@ def answer_probe_sweep(
     """Per layer: out-of-fold macro AUROC and accuracy of predicting `answers` from `states`."""
     states = np.asarray(states, dtype=np.float64)
     if states.ndim != 3 or len(states) != len(answers):
-        raise ValueError(f"states must be [n, layer, d], one answer per item; got {states.shape}, {len(answers)}")
+        raise ValueError(
+            f"states must be [n, layer, d], one answer per item; got {states.shape}, {len(answers)}"
+        )
     keep, labels = _classes(answers, n_splits)
     x, y = states[keep], labels[keep].astype(str)
     groups = np.arange(len(y))
@@ -118,7 +120,7 @@ def answer_probe_sweep(
 
 
 def out_of_fold_answers(
-    states: Sequence[Float[np.ndarray, "cut d"]],
+    states: Sequence[Float[np.ndarray, "_cut d"]],  # "_": items differ in their number of cuts
     final: Sequence[str],
     *,
     n_splits: int = 5,
