@@ -29,12 +29,14 @@ demo: install
 	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes --artifacts results/truth_probes/artifacts
 	$(PYTHON) benchmarks/sycophancy.py --quick --out results/sycophancy_quick --artifacts results/sycophancy_quick/artifacts
 	$(PYTHON) benchmarks/deception.py --quick --out results/deception_quick --artifacts results/deception_quick/artifacts
+	$(PYTHON) benchmarks/faithfulness.py --quick --out results/faithfulness_quick
 
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
 	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes
 	$(PYTHON) benchmarks/sycophancy.py --out results/sycophancy
 	$(PYTHON) benchmarks/deception.py --out results/deception
+	$(PYTHON) benchmarks/faithfulness.py --out results/faithfulness
 
 lint: install
 	$(PYTHON) -m ruff check probes hooks tests benchmarks
