@@ -32,7 +32,16 @@ import numpy as np
 
 from probes.chat import chat_prompt
 from probes.datasets.base import DatasetError
-from probes.datasets.items import ItemSet, _frozen, _strings, chat_turns, check_group, check_id, concat_items
+from probes.datasets.items import (
+    ItemSet,
+    _frozen,
+    _strings,
+    chat_turns,
+    check_group,
+    check_id,
+    check_options,
+    concat_items,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,23 +88,7 @@ class ChoiceItem:
         options = _strings(where, "options", self.options)
         if len(options) < 2:
             raise DatasetError(f"{where}: needs at least two options, got {list(options)}")
-        if any(not option for option in options):
-            raise DatasetError(f"{where}: options must be non-empty strings, got {list(options)}")
-        repeated = sorted(option for option, count in Counter(options).items() if count > 1)
-        if repeated:
-            raise DatasetError(f"{where}: options must be distinct, got {repeated} more than once")
-        for name in ("correct", "suggested"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise DatasetError(f"{where}: {name} must be an option index or None, got {value!r}")
-            if not 0 <= value < len(options):
-                raise DatasetError(
-                    f"{where}: {name}={int(value)} is out of range for {len(options)} options "
-                    f"(indices 0..{len(options) - 1}); use None when there is no {name} option"
-                )
-            object.__setattr__(self, name, int(value))
+        check_options(self, where, options, ("correct", "suggested"))
         object.__setattr__(self, "group", group)
         object.__setattr__(self, "turns", turns)
         object.__setattr__(self, "options", options)

@@ -318,3 +318,27 @@ def _frozen(values: list[int]) -> np.ndarray:
     array = np.array(values, dtype=np.int64)
     array.setflags(write=False)
     return array
+
+
+def check_options(
+    item, where: str, options: tuple[str, ...], indices: Sequence[str], strip: bool = False
+) -> None:
+    """Options must be distinct non-empty strings (blank ones too when `strip`); the `indices` fields
+    of `item` must be option indices or None, and are stored as plain ints."""
+    if any(not (option.strip() if strip else option) for option in options):
+        raise DatasetError(f"{where}: options must be non-empty strings, got {list(options)}")
+    repeated = sorted(option for option, count in Counter(options).items() if count > 1)
+    if repeated:
+        raise DatasetError(f"{where}: options must be distinct, got {repeated} more than once")
+    for name in indices:
+        value = getattr(item, name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise DatasetError(f"{where}: {name} must be an option index or None, got {value!r}")
+        if not 0 <= value < len(options):
+            raise DatasetError(
+                f"{where}: {name}={int(value)} is out of range for {len(options)} options "
+                f"(indices 0..{len(options) - 1}); use None when there is none"
+            )
+        object.__setattr__(item, name, int(value))

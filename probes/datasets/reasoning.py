@@ -52,7 +52,6 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -63,7 +62,7 @@ import numpy as np
 
 from probes.datasets.base import DatasetError
 from probes.datasets.geography import City, city_pool
-from probes.datasets.items import _strings, check_id
+from probes.datasets.items import _strings, check_id, check_options
 from probes.datasets.loaders import _existing
 
 LETTERS = "ABCDE"
@@ -166,23 +165,7 @@ class MCQuestion:
                 f"{where}: needs 2 to {len(LETTERS)} options (letters {LETTERS}), got {len(options)}: "
                 f"{list(options)}"
             )
-        if any(not option.strip() for option in options):
-            raise DatasetError(f"{where}: options must be non-empty strings, got {list(options)}")
-        repeated = sorted(option for option, count in Counter(options).items() if count > 1)
-        if repeated:
-            raise DatasetError(f"{where}: options must be distinct, got {repeated} more than once")
-        for name in ("correct", "bias_target"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise DatasetError(f"{where}: {name} must be an option index or None, got {value!r}")
-            if not 0 <= value < len(options):
-                raise DatasetError(
-                    f"{where}: {name}={int(value)} is out of range for {len(options)} options "
-                    f"(indices 0..{len(options) - 1}); use None when it is unknown"
-                )
-            object.__setattr__(self, name, int(value))
+        check_options(self, where, options, ("correct", "bias_target"), strip=True)
         if not isinstance(self.explanation, str):
             raise DatasetError(
                 f"{where}: explanation must be a string (use '' for none), "
