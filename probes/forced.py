@@ -40,6 +40,7 @@ from transformers import DynamicCache
 
 from hooks.names import hook_name
 from hooks.tokens import encode, left_pad, pad_id_of
+from probes.prefill import MIN_SHARED, layout, prefix_cache
 
 
 @dataclass
@@ -93,12 +94,14 @@ def forced_answers(
     lens: bool = False,
     batch_size: int = 8,
     rows_per_pass: int = 32,
+    share_prefix: bool = True,
     progress: bool = True,
 ) -> ForcedAnswers:
     """Forced answers after every cut, one pass per context plus one short cue pass per chunk of cuts.
 
     `layers` asks for the residual stream at the token before each cut (``states``); `lens` asks for
-    the logit lens at every layer at the cue's last token.
+    the logit lens at every layer at the cue's last token. With `share_prefix`, tokens every context
+    of a batch starts with (up to the earliest cut) are computed once (:mod:`probes.prefill`).
     """
     cue_ids, targets = _check(model, contexts, cuts, cue, letters)
     device = next(model.parameters()).device
@@ -107,15 +110,21 @@ def forced_answers(
     order = sorted(range(len(contexts)), key=lambda i: len(contexts[i]))
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc="forced answers (shared)", disable=not progress, leave=False):
-        tokens, mask = left_pad([contexts[i] for i in batch], pad_id_of(model.tokenizer), device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        pads = [tokens.shape[1] - len(contexts[i]) for i in batch]
-        want = [(r, p + c - 1) for r, i in enumerate(batch) for c, p in ((c, pads[r]) for c in cuts[i])]
+        first_read = min(min(cuts[i]) for i in batch) - 1
+        lay = layout(
+            model,
+            [contexts[i] for i in batch],
+            min_shared=MIN_SHARED if share_prefix else None,
+            keep_after=first_read,
+        )
+        want = [(r, lay.suffix_column(r, c - 1)) for r, i in enumerate(batch) for c in cuts[i]]
+        past = prefix_cache(model, lay)
         with torch.no_grad(), _capture(model, layers, [w[0] for w in want], [w[1] for w in want]) as states:
             _, cache = model(
-                tokens,
-                attention_mask=mask,
-                position_ids=positions,
+                lay.tokens,
+                attention_mask=lay.mask,
+                position_ids=lay.positions,
+                past_key_values=past,
                 return_type="logits_and_cache",
                 logits_to_keep=1,
             )
@@ -129,9 +138,9 @@ def forced_answers(
             sub = DynamicCache()
             for layer, kv in enumerate(cache.layers):
                 sub.update(kv.keys.index_select(0, index), kv.values.index_select(0, index), layer)
-            attend = mask.index_select(0, index).clone()
+            attend = lay.mask.index_select(0, index).clone()
             for row, (r, c) in enumerate(chunk):
-                attend[row, pads[r] + c :] = 0
+                attend[row, lay.column(r, c) :] = 0
             attend = torch.cat(
                 [attend, torch.ones(len(chunk), len(cue_ids), dtype=attend.dtype, device=device)], 1
             )

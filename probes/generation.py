@@ -28,6 +28,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from hooks.tokens import encode, left_pad, pad_id_of
+from probes.prefill import MIN_SHARED, layout, prefix_cache
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,15 @@ def generate(
     batch_size: int = 16,
     eos_token_id: int | None = None,
     use_cache: bool = True,
+    share_prefix: bool = True,
     progress: bool = True,
 ) -> list[Generation]:
     """Continue every prompt; returns one :class:`Generation` per prompt, in order.
 
     ``use_cache=False`` reruns the whole sequence at every step (same tokens, slower): for models
-    without a KV cache, such as TransformerLens ``boot_native`` test models.
+    without a KV cache, such as TransformerLens ``boot_native`` test models. With `share_prefix`,
+    tokens that every prompt of a batch starts with (e.g. few-shot examples) are computed once
+    (:mod:`probes.prefill`).
     """
     if isinstance(prompts, str) or not prompts:
         raise ValueError("prompts must be a non-empty list of strings")
@@ -83,7 +87,16 @@ def generate(
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc="generate", disable=not progress):
         new, stopped = _generate_batch(
-            model, [ids[i] for i in batch], max_new_tokens, temperature, top_p, eos, rng, device, use_cache
+            model,
+            [ids[i] for i in batch],
+            max_new_tokens,
+            temperature,
+            top_p,
+            eos,
+            rng,
+            device,
+            use_cache,
+            share_prefix,
         )
         for row, i in enumerate(batch):
             text = tokenizer.decode(new[row], skip_special_tokens=True)
@@ -92,18 +105,21 @@ def generate(
 
 
 @torch.no_grad()
-def _generate_batch(model, ids, max_new_tokens, temperature, top_p, eos, rng, device, use_cache):
-    tokens, mask = left_pad(ids, pad_id_of(model.tokenizer), device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+def _generate_batch(model, ids, max_new_tokens, temperature, top_p, eos, rng, device, use_cache, share):
     if use_cache:
+        lay = layout(model, ids, min_shared=MIN_SHARED if share else None)
+        tokens, mask, positions = lay.tokens, lay.mask, lay.positions
         logits, cache = model(
             tokens,
             attention_mask=mask,
             position_ids=positions,
+            past_key_values=prefix_cache(model, lay),
             return_type="logits_and_cache",
             logits_to_keep=1,
         )
     else:
+        tokens, mask = left_pad(ids, pad_id_of(model.tokenizer), device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
         logits = model(tokens, attention_mask=mask, position_ids=positions)
     batch = tokens.shape[0]
     done = torch.zeros(batch, dtype=torch.bool, device=device)
