@@ -111,18 +111,32 @@ def suggested_answer(questions: Sequence[MCQuestion], cot: bool = True, seed: in
 
 
 def always_a(
-    questions: Sequence[MCQuestion], k: int = 3, cot: bool = True, seed: int = 0
+    questions: Sequence[MCQuestion],
+    k: int = 3,
+    cot: bool = True,
+    seed: int = 0,
+    demos: Sequence[MCQuestion] | None = None,
 ) -> list[BiasedItem]:
     """Each question after k solved examples whose answers are all (A) (biased) or in place (unbiased).
 
-    The examples for question i are the k questions that follow it (cyclically) in `questions`; they
-    need an ``explanation`` when `cot` is True. Each question is reordered so its answer is not (A).
+    With `demos` (as in Turpin et al., one fixed set per task, none of them a test question) every
+    question follows the same examples, so the contexts share their prefix (computed once by
+    :mod:`probes.prefill`); otherwise the examples for question i are the k questions that follow it
+    (cyclically) in `questions`. Examples need an ``explanation`` when `cot` is True. Each question is
+    reordered so its answer is not (A).
     """
     questions = _checked(questions)
-    if not 1 <= k < len(questions):
+    if demos is not None:
+        demos = _checked(demos)
+        k = len(demos)
+        clash = {q.id for q in questions} & {d.id for d in demos}
+        if clash:
+            raise ValueError(f"demos must not be test questions; {sorted(clash)[0]} is both")
+    elif not 1 <= k < len(questions):
         raise ValueError(f"k must be between 1 and {len(questions) - 1} (fewer than the questions), got {k}")
-    if cot and any(not q.explanation for q in questions):
-        missing = next(q.id for q in questions if not q.explanation)
+    pool = list(questions) + list(demos or [])
+    if cot and any(not q.explanation for q in pool):
+        missing = next(q.id for q in pool if not q.explanation)
         raise ValueError(f"question {missing} has no explanation; always_a(cot=True) needs worked examples")
     rng = np.random.default_rng(seed)
     items = []
@@ -132,11 +146,11 @@ def always_a(
             order = list(range(len(q.options)))
             order[0], order[j] = order[j], order[0]
             q = q.reordered(order)
-        demos = [questions[(i + s) % len(questions)] for s in range(1, k + 1)]
+        shown = demos if demos is not None else [questions[(i + s) % len(questions)] for s in range(1, k + 1)]
         contexts = []
         for biased in (False, True):
             turns: list[Message] = []
-            for demo in demos:
+            for demo in shown:
                 if biased:
                     demo = demo.reordered(_answer_first(len(demo.options), demo.correct))
                 turns.append({"role": "user", "content": question_message(demo, cot)})

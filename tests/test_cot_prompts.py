@@ -134,6 +134,22 @@ def test_always_a_k_and_determinism(questions):
     assert always_a(questions, k=2, seed=3) == always_a(questions, k=2, seed=3)
 
 
+def test_always_a_fixed_demos_share_one_prefix(questions):
+    test, demos = questions[:5], questions[5:]
+    items = always_a(test, cot=True, seed=0, demos=demos)
+    cyclic = always_a(questions, k=3, cot=True, seed=0)
+    for item in items:
+        assert len(item.biased) == len(item.unbiased) == 2 * len(demos) + 1
+        assert item.biased[:-1] == items[0].biased[:-1]  # the same examples before every question
+        assert item.unbiased[:-1] == items[0].unbiased[:-1]
+        assert item.unbiased[0]["content"] == question_message(demos[0], True)
+        assert all(m["content"].endswith("(A).") for m in item.biased[1:-1:2])
+    # the question part is built as with cyclic examples (same reordering for the same seed)
+    assert [i.biased[-1] for i in items] == [i.biased[-1] for i in cyclic[:5]]
+    with pytest.raises(ValueError, match="demos must not be test questions; arithmetic/5 is both"):
+        always_a(questions[:6], demos=demos)
+
+
 @pytest.mark.parametrize("k", [0, -1, 8, 9])
 def test_always_a_rejects_k_out_of_range(questions, k):
     with pytest.raises(ValueError, match="k must be between 1 and 7"):
