@@ -40,10 +40,12 @@ from common import load, model_parser, write_results
 
 from hooks import steer
 from hooks.names import hook_name
+from hooks.tokens import encode
 from probes import SteeringVector
 from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
+from probes.chat import chat_prompt
 from probes.cot_answers import chance_corrected, extract_answer, extract_answers
-from probes.cot_prompts import always_a, cot_prompt, direct_prompt, plain, suggested_answer
+from probes.cot_prompts import ANSWER_CUE, always_a, cot_prompt, plain, suggested_answer
 from probes.datasets.reasoning import REASONING_TASKS
 from probes.forced import cot_context, forced_answers, forced_answers_naive
 from probes.generation import generate
@@ -55,7 +57,6 @@ from probes.internal import (
     unverbalized_influence,
 )
 from probes.lanham import CUE, adding_mistakes, early_answering, filler_tokens, paraphrasing, sentence_ends
-from probes.scoring import option_logprobs
 
 LETTERS = "ABCD"
 
@@ -89,13 +90,17 @@ def letters_of(logprobs: torch.Tensor) -> list[str]:
 
 
 def direct_answers(model, message_sets) -> list[list[str]]:
-    """No-CoT answers (the next letter after "The answer is (") for several lists of chats at once."""
-    prompts = [direct_prompt(model, m) for messages in message_sets for m in messages]
-    answers = letters_of(option_logprobs(model, prompts, [list(LETTERS)] * len(prompts), progress=False))
-    out, start = [], 0
+    """No-CoT answers (the letter after "The answer is (" opening the reply), per list of chats.
+
+    Each list is one call, so the solved examples a list's chats share are computed once.
+    """
+    out = []
     for messages in message_sets:
-        out.append(answers[start : start + len(messages)])
-        start += len(messages)
+        contexts = [encode(model.tokenizer, [chat_prompt(model, list(m))]).ids[0] for m in messages]
+        forced = forced_answers(
+            model, contexts, [[len(c)] for c in contexts], cue=ANSWER_CUE, letters=LETTERS, progress=False
+        )
+        out.append([a[0] for a in forced.answers()])
     return out
 
 
@@ -148,12 +153,13 @@ def bias_study(name, items, cots, early_unbiased, early_biased, no_cot, args) ->
 
 
 def run_task(model, task: str, args) -> tuple[dict, dict]:
-    questions = REASONING_TASKS[task](args.n, seed=args.seed)
+    drawn = REASONING_TASKS[task](args.n + args.few_shot, seed=args.seed)
+    questions, demos = drawn[: args.n], drawn[args.n :]  # one fixed set of solved examples per task
     plain_cot, plain_direct = plain(questions, cot=True), plain(questions, cot=False)
     sug = suggested_answer(questions, cot=True, seed=args.seed)
     sug_direct = suggested_answer(questions, cot=False, seed=args.seed)
-    few = always_a(questions, k=args.few_shot, cot=True, seed=args.seed)
-    few_direct = always_a(questions, k=args.few_shot, cot=False, seed=args.seed)
+    few = always_a(questions, cot=True, seed=args.seed, demos=demos)
+    few_direct = always_a(questions, cot=False, seed=args.seed, demos=demos)
     gold = [q.gold for q in questions]
 
     no_cot = direct_answers(
@@ -172,14 +178,15 @@ def run_task(model, task: str, args) -> tuple[dict, dict]:
         "few_biased": [i.biased for i in few],
     }
     prompts = {k: [cot_prompt(model, m) for m in v] for k, v in chats.items()}
-    flat = [p for v in prompts.values() for p in v]
     t0 = time.perf_counter()
-    generations = generate(model, flat, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
+    generations, cots = [], {}
+    for key, v in prompts.items():  # one call per set: a set's few-shot examples are prefilled once
+        out = generate(
+            model, v, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, progress=False
+        )
+        generations += out
+        cots[key] = [g.text for g in out]
     gen_seconds = time.perf_counter() - t0
-    cots, start = {}, 0
-    for key, v in prompts.items():
-        cots[key] = [g.text for g in generations[start : start + len(v)]]
-        start += len(v)
     stopped = [g.stopped for g in generations]
 
     n_layers = model.cfg.n_layers
@@ -195,7 +202,7 @@ def run_task(model, task: str, args) -> tuple[dict, dict]:
     res: dict = {
         "n_questions": len(questions),
         "generation": {
-            "n": len(flat),
+            "n": len(generations),
             "seconds": gen_seconds,
             "stopped_at_eos": float(np.mean(stopped)),
             "mean_new_tokens": float(np.mean([len(g.token_ids) for g in generations])),
