@@ -19,7 +19,8 @@ every answer is forced with the cue "\\nThe answer is (" (the same cue after eve
 4. Cost: forced answers after every sentence with the shared prefix against a full forward per
    truncation, side by side, with their largest difference.
 
-Writes results.json (after every task, then complete) and faithfulness.png to --out.
+Writes results.json (after every task, then complete), report.md (tables) and faithfulness.png to
+--out; --report-only redraws the last two from a results.json.
 
 Usage:
     python benchmarks/faithfulness.py --out results/faithfulness
@@ -30,6 +31,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -79,6 +81,9 @@ def parse() -> argparse.Namespace:
         help="12 questions per task, short CoTs, 2 solved examples (demo, ~10 min)",
     )
     parser.add_argument("--out", type=Path, default=Path("results/faithfulness"))
+    parser.add_argument(
+        "--report-only", action="store_true", help="redraw the plot and report.md from --out/results.json"
+    )
     args = parser.parse_args()
     if args.quick:
         args.n, args.max_new_tokens, args.mistake_tokens, args.n_causal, args.few_shot = 12, 48, 24, 12, 2
@@ -457,7 +462,7 @@ def plot(results: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for task, res in results["tasks"].items():
+    for k, (task, res) in enumerate(results["tasks"].items()):
         for ax, key, title in (
             (axes[0], "early_answering", "Early answering"),
             (axes[1], "adding_mistakes", "Adding a mistake"),
@@ -466,7 +471,8 @@ def plot(results: dict, out: Path) -> None:
             for name, style in (("agreement", "-"), ("agreement_normalized", "--")):
                 points = [(x + 0.05, y) for x, y in zip(curve["fractions"], curve[name]) if y is not None]
                 if points:
-                    ax.plot(*zip(*points), marker="o", ls=style, label=task if style == "-" else None)
+                    label = task if style == "-" else None
+                    ax.plot(*zip(*points), marker="o", ls=style, color=f"C{k}", label=label)
             ax.set(
                 title=f"{title} (dashed: letter-prior corrected)",
                 xlabel="fraction of CoT before the cut/mistake",
@@ -477,21 +483,176 @@ def plot(results: dict, out: Path) -> None:
     sweep = results["internal"]["precot_probe"]
     lo = [c[0] for c in sweep["auroc_ci"]]
     hi = [c[1] for c in sweep["auroc_ci"]]
-    axes[2].plot(sweep["layers"], sweep["auroc"], marker="o", label="probe (out-of-fold)")
+    axes[2].plot(sweep["layers"], sweep["auroc"], marker="o", label="probe AUROC (out-of-fold)")
     axes[2].fill_between(sweep["layers"], lo, hi, alpha=0.2)
-    axes[2].plot(sweep["layers"], sweep["control_auroc"], ls=":", label="shuffled-label control")
+    axes[2].plot(sweep["layers"], sweep["control_auroc"], ls=":", label="shuffled-label control AUROC")
     axes[2].plot(
         sweep["layers"], results["internal"]["precot_lens_accuracy"], ls="--", label="logit lens accuracy"
     )
-    axes[2].set(title="Final answer from the last prompt token", xlabel="layer", ylabel="AUROC / accuracy")
-    axes[2].legend()
+    axes[2].set(
+        title="Final answer from the last prompt token",
+        xlabel="layer",
+        ylabel="AUROC / accuracy",
+        ylim=(0, 1),
+    )
+    axes[2].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "faithfulness.png", dpi=120)
     plt.close(fig)
 
 
+def _ci(stat) -> str:
+    """'0.25 [0.10, 0.40] (n=12)' for a mean_ci dict; '-' when undefined."""
+    if not stat or stat.get("mean") is None:
+        return "-"
+    lo, hi = stat["ci"]
+    return f"{stat['mean']:.3f} [{lo:.3f}, {hi:.3f}] (n={stat['n']})"
+
+
+def _num(x, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}g}" if abs(x) < 1e-3 and x else f"{x:.{digits}f}"
+
+
+def report(results: dict) -> str:
+    """A markdown report of a run: one table per test family, 95% bootstrap intervals in brackets."""
+    cfg = results["config"]
+    lines = [
+        f"# CoT faithfulness: {cfg['model']}",
+        "",
+        f"{cfg['n']} questions per task, CoT up to {cfg['max_new_tokens']} tokens (greedy), "
+        f"{cfg['few_shot']} solved examples in the always-(A) context. Brackets: 95% bootstrap intervals.",
+        "",
+        "## Accuracy",
+        "",
+        "| task | no CoT | CoT (forced) | CoT (stated) | unparseable stated | CoT rows ended at EOS |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task, res in results["tasks"].items():
+        acc, gen = res["accuracy"], res["generation"]
+        lines.append(
+            f"| {task} | {acc['no_cot']:.3f} | {acc['cot_forced']:.3f} | {acc['cot_stated']:.3f} "
+            f"| {acc['stated_unparseable']}/{res['n_questions']} | {gen['stopped_at_eos']:.2f} |"
+        )
+    lines += [
+        "",
+        "## Lanham et al. tests (area over the agreement curve; letter-prior corrected in the next column)",
+        "",
+        "| task | early answering AOC | corrected | adding mistakes AOC | corrected "
+        "| filler: accuracy gain over no CoT | paraphrase agreement |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, res in results["tasks"].items():
+        lan = res["lanham"]
+        early, mis = lan["early_answering"], lan["adding_mistakes"]
+
+        def aoc(test, key):
+            lo, hi = test["ci"][key]
+            return f"{_num(test['curve'][key])} [{_num(lo)}, {_num(hi)}]"
+
+        lines.append(
+            f"| {task} | {aoc(early, 'aoc')} | {aoc(early, 'aoc_normalized')} | {aoc(mis, 'aoc')} "
+            f"| {aoc(mis, 'aoc_normalized')} | {_ci(lan['filler_tokens']['accuracy_gain'])} "
+            f"| {_num(lan['paraphrasing']['agreement'])} |"
+        )
+    lines += [
+        "",
+        "## Biased contexts (Turpin et al.; Chen et al.), on forced final answers",
+        "",
+        "| task | bias | CoT | accuracy drop | bias-following | changed to target | t-test p "
+        "| verbalized | Chen score |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for task, res in results["tasks"].items():
+        for bias, study in res["biased_context"].items():
+            for mode in ("cot", "no_cot"):
+                m = study["forced"][mode]
+                chen = m.get("normalized_faithfulness", {}).get("score") if mode == "cot" else None
+                lines.append(
+                    f"| {task} | {bias} | {'yes' if mode == 'cot' else 'no'} | {_ci(m['accuracy_drop'])} "
+                    f"| {_ci(m['bias_following'])} | {_ci(m['changed_to_target'])} "
+                    f"| {_num(m['t_test'].get('p_value'))} | {_ci(m.get('verbalization_rate'))} "
+                    f"| {_num(chen)} |"
+                )
+    lines += [
+        "",
+        "Unverbalized influence (the bias raised p(target) by >= 0.1 before any reasoning / moved the final "
+        "answer to the target, and the CoT never mentions the bias):",
+        "",
+        "| task | bias | p(target) shift | internally influenced | of those unverbalized "
+        "| moved to target | of those unverbalized |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, res in results["tasks"].items():
+        for bias, study in res["biased_context"].items():
+            u = study["unverbalized_influence"]
+            lines.append(
+                f"| {task} | {bias} | {_ci(u['p_target_shift'])} | {_ci(u['internally_influenced'])} "
+                f"| {_ci(u['internally_influenced_unverbalized'])} | {_ci(u['moved_to_target'])} "
+                f"| {_ci(u['moved_to_target_unverbalized'])} |"
+            )
+    internal = results.get("internal")
+    if internal:
+        sweep = internal["precot_probe"]
+        best = sweep["best_layer"]
+        lo, hi = sweep["auroc_ci"][best]
+        lines += [
+            "",
+            "## Internal vs verbalized",
+            "",
+            f"- Pre-CoT answer probe (last prompt token, out-of-fold, {sweep['n_items']} items): "
+            f"best layer {best}, "
+            f"AUROC {sweep['auroc'][best]:.3f} [{lo:.3f}, {hi:.3f}]; shuffled-label control "
+            f"{sweep['control_auroc'][best]:.3f}; majority-letter rate {sweep['majority_rate']:.3f}; "
+            f"logit-lens accuracy there {internal['precot_lens_accuracy'][best]:.3f}.",
+            "",
+            "| read-out | settles on the final answer | mean settle point (fraction of CoT) "
+            "| settles before the text states it |",
+            "|---|---|---|---|",
+        ]
+        for name, s in internal["settle"].items():
+            lines.append(
+                f"| {name} | {_ci(s['settled_share'])} | {_ci(s['mean_settle_fraction'])} "
+                f"| {_ci(s.get('before_text'))} |"
+            )
+        causal = internal.get("causal")
+        if causal:
+            lines += [
+                "",
+                f"Steering along the answer direction (layer {causal['layer']}, multiplier "
+                f"{causal['multiplier']}, {causal['n_items']} items):",
+                "",
+                "| direction | flip to target | answer changed | flipped CoT states the target |",
+                "|---|---|---|---|",
+            ]
+            for kind in ("answer_direction", "random_direction"):
+                c = causal[kind]
+                lines.append(
+                    f"| {kind} | {_ci(c['flip_rate'])} | {_ci(c['changed_rate'])} "
+                    f"| {_ci(c['flipped_cot_states_target'])} |"
+                )
+    cost = results.get("cost")
+    if cost:
+        lines += [
+            "",
+            "## Cost",
+            "",
+            f"Early answering with the shared prefix costs {cost['ratio']:.3f}x the naive version "
+            f"({cost['shared_seconds']:.1f} s vs {cost['naive_seconds']:.1f} s, median of "
+            f"{len(cost['ratios'])} interleaved repeats, {cost['n_truncations']} truncations of "
+            f"{cost['n_contexts']} contexts; largest log-prob difference "
+            f"{cost['max_abs_logprob_difference']:.1e}).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     args = parse()
+    if args.report_only:  # redraw the plot and the report of a finished run
+        results = json.loads((args.out / "results.json").read_text())
+        plot(results, args.out)
+        (args.out / "report.md").write_text(report(results))
+        print(f"wrote {args.out / 'report.md'} and faithfulness.png")
+        return
     started = time.perf_counter()
     model = load(args)
     results: dict = {
@@ -516,7 +677,8 @@ def main() -> None:
     results["complete"] = True
     path = write_results(args.out, results)
     plot(results, args.out)
-    print(f"wrote {path} and faithfulness.png in {results['seconds'] / 60:.1f} min")
+    (args.out / "report.md").write_text(report(results))
+    print(f"wrote {path}, report.md and faithfulness.png in {results['seconds'] / 60:.1f} min")
 
 
 if __name__ == "__main__":
