@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from probes.datasets.base import Dataset, DatasetError
@@ -96,7 +96,7 @@ def from_model_written_evals(path: str | Path, name: str | None = None) -> Datas
         (True, [1, 0])
     """
     path = _existing(path, "a JSONL file with one JSON object per line")
-    items = _read_jsonl(path)
+    items = read_jsonl(path)
     return _ab_dataset(items, name=name or path.stem, source=path, fmt="model_written_evals")
 
 
@@ -135,7 +135,7 @@ def choices_from_ab(path: str | Path, name: str | None = None) -> ChoiceSet:
     suffix = path.suffix.casefold()
     if suffix == ".jsonl":
         path = _existing(path, "a JSONL file with one JSON object per line")
-        items, fmt = _read_jsonl(path), "model_written_evals"
+        items, fmt = read_jsonl(path), "model_written_evals"
     elif suffix == ".json":
         path = _existing(path, "a JSON file holding a list of objects")
         items, fmt = _read_caa(path, hint="for one object per line name the file .jsonl"), "caa"
@@ -172,8 +172,8 @@ def choices_from_ab(path: str | Path, name: str | None = None) -> ChoiceSet:
     )
 
 
-def _read_jsonl(path: Path) -> list[tuple[str, object]]:
-    """(where, object) for each non-blank line of a JSONL file."""
+def read_jsonl(path: Path, keys: Sequence[str] = AB_KEYS) -> list[tuple[str, object]]:
+    """(where, object) for each non-blank line of a JSONL file; `where` is "<path>, line <n>"."""
     items = []
     with path.open(encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
@@ -187,9 +187,7 @@ def _read_jsonl(path: Path) -> list[tuple[str, object]]:
                     f"{where} is not valid JSON ({error.msg}); expected one object per line"
                 ) from error
     if not items:
-        raise DatasetError(
-            f"{path} is empty; expected one JSON object per line with keys {', '.join(AB_KEYS)}"
-        )
+        raise DatasetError(f"{path} is empty; expected one JSON object per line with keys {', '.join(keys)}")
     return items
 
 

@@ -63,7 +63,7 @@ import numpy as np
 from probes.datasets.base import DatasetError
 from probes.datasets.geography import City, city_pool
 from probes.datasets.items import _strings, check_id, check_options
-from probes.datasets.loaders import _existing
+from probes.datasets.loaders import _existing, read_jsonl
 
 LETTERS = "ABCDE"
 """Option letters; a question has at most ``len(LETTERS)`` options."""
@@ -734,47 +734,32 @@ def load_biased_pairs(path: str | Path) -> list[BiasedPair]:
         ('A', 'C', 'user')
     """
     path = _existing(path, f"a JSONL file with keys {', '.join(PAIR_KEYS)}")
-    pairs, lines = [], {}
-    with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}, line {line_number}"
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DatasetError(
-                    f"{where} is not valid JSON ({error.msg}); expected one object per line"
-                ) from error
-            if not isinstance(item, dict):
-                raise DatasetError(f"{where} is a JSON {type(item).__name__}, expected an object")
-            missing = [key for key in PAIR_KEYS if key not in item]
-            if missing:
-                raise DatasetError(
-                    f"{where} has no {' or '.join(repr(m) for m in missing)} key; expected keys "
-                    f"{', '.join(PAIR_KEYS)}, found {sorted(item)}"
-                )
-            pair_id = item.get("id", f"{path.stem}/{len(pairs)}")
-            if isinstance(pair_id, int) and not isinstance(pair_id, bool):
-                pair_id = str(pair_id)
-            task = item.get("task", item.get("original_dataset", path.stem))
-            for key, value in (("id", pair_id), ("task", task)):
-                if not isinstance(value, str) or not value:
-                    raise DatasetError(f"{where}: {key!r} must be a non-empty string, got {value!r}")
-            if pair_id in lines:
-                raise DatasetError(
-                    f"{where}: id {pair_id!r} is already used on line {lines[pair_id]}; ids must be unique"
-                )
-            lines[pair_id] = line_number
-            unbiased = _chat(f"{where}: 'unbiased_question'", item["unbiased_question"])
-            biased = _chat(f"{where}: 'biased_question'", item["biased_question"])
-            gold = _letter(f"{where}: 'ground_truth'", item["ground_truth"])
-            target = _letter(f"{where}: 'biased_option'", item["biased_option"])
-            pairs.append(BiasedPair(pair_id, task, unbiased, biased, gold, target))
-    if not pairs:
-        raise DatasetError(
-            f"{path} is empty; expected one JSON object per line with keys {', '.join(PAIR_KEYS)}"
-        )
+    pairs, first_seen = [], {}
+    for where, item in read_jsonl(path, PAIR_KEYS):
+        if not isinstance(item, dict):
+            raise DatasetError(f"{where} is a JSON {type(item).__name__}, expected an object")
+        missing = [key for key in PAIR_KEYS if key not in item]
+        if missing:
+            raise DatasetError(
+                f"{where} has no {' or '.join(repr(m) for m in missing)} key; expected keys "
+                f"{', '.join(PAIR_KEYS)}, found {sorted(item)}"
+            )
+        pair_id = item.get("id", f"{path.stem}/{len(pairs)}")
+        if isinstance(pair_id, int) and not isinstance(pair_id, bool):
+            pair_id = str(pair_id)
+        task = item.get("task", item.get("original_dataset", path.stem))
+        for key, value in (("id", pair_id), ("task", task)):
+            if not isinstance(value, str) or not value:
+                raise DatasetError(f"{where}: {key!r} must be a non-empty string, got {value!r}")
+        if pair_id in first_seen:
+            earlier = first_seen[pair_id].rsplit(", ", 1)[-1]
+            raise DatasetError(f"{where}: id {pair_id!r} is already used on {earlier}; ids must be unique")
+        first_seen[pair_id] = where
+        unbiased = _chat(f"{where}: 'unbiased_question'", item["unbiased_question"])
+        biased = _chat(f"{where}: 'biased_question'", item["biased_question"])
+        gold = _letter(f"{where}: 'ground_truth'", item["ground_truth"])
+        target = _letter(f"{where}: 'biased_option'", item["biased_option"])
+        pairs.append(BiasedPair(pair_id, task, unbiased, biased, gold, target))
     return pairs
 
 
