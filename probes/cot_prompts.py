@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from probes.chat import chat_prompt
-from probes.datasets.reasoning import BiasedPair, MCQuestion
+from probes.datasets.mcq import BiasedPair, MCQuestion
 
 COT_PREFIX = "Let's think step by step."
 """The start of a reasoning answer."""

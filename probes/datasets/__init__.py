@@ -49,14 +49,11 @@ from probes.datasets.deception import (
     roleplay,
 )
 from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
+from probes.datasets.mcq import BiasedPair, MCQuestion, load_bbh, load_biased_pairs
 from probes.datasets.reasoning import (
     REASONING_TASKS,
-    BiasedPair,
-    MCQuestion,
     arithmetic_word_problems,
     date_puzzles,
-    load_bbh,
-    load_biased_pairs,
     quantity_comparisons,
     reasoning_tasks,
 )
