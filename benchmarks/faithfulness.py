@@ -44,6 +44,7 @@ from hooks import steer
 from hooks.names import hook_name
 from hooks.tokens import encode
 from probes import SteeringVector
+from probes.behaviour import mean_ci
 from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
 from probes.chat import chat_prompt
 from probes.cot_answers import chance_corrected, extract_answer, extract_answers
@@ -101,7 +102,7 @@ def direct_answers(model, message_sets) -> list[list[str]]:
     """
     out = []
     for messages in message_sets:
-        contexts = [encode(model.tokenizer, [chat_prompt(model, list(m))]).ids[0] for m in messages]
+        contexts = encode(model.tokenizer, [chat_prompt(model, list(m)) for m in messages]).ids
         forced = forced_answers(
             model, contexts, [[len(c)] for c in contexts], cue=ANSWER_CUE, letters=LETTERS, progress=False
         )
@@ -397,12 +398,12 @@ def causal_study(model, pooled: dict, pre: np.ndarray, layer: int, args) -> dict
         flipped = [i for i in targets if steered_final.get(i) == targets[i]]
         stated = {i: extract_answer(steered_text[i], LETTERS) for i in flipped}
         out[kind] = {
-            "flip_rate": _mean_ci([steered_final[i] == targets[i] for i in targets]),
-            "changed_rate": _mean_ci([steered_final[i] != final[i] for i in targets]),
-            "flipped_cot_states_target": _mean_ci([stated[i] == targets[i] for i in flipped])
+            "flip_rate": mean_ci([steered_final[i] == targets[i] for i in targets]),
+            "changed_rate": mean_ci([steered_final[i] != final[i] for i in targets]),
+            "flipped_cot_states_target": mean_ci([stated[i] == targets[i] for i in flipped])
             if flipped
             else None,
-            "flipped_cot_states_nothing": _mean_ci([stated[i] is None for i in flipped]) if flipped else None,
+            "flipped_cot_states_nothing": mean_ci([stated[i] is None for i in flipped]) if flipped else None,
             "examples": [
                 {
                     "target": targets[i],
@@ -415,12 +416,6 @@ def causal_study(model, pooled: dict, pre: np.ndarray, layer: int, args) -> dict
         }
         print(f"  causal {kind}: flip rate {out[kind]['flip_rate']['mean']:.3f}")
     return out
-
-
-def _mean_ci(values):
-    from probes.behaviour import mean_ci
-
-    return mean_ci(values)
 
 
 def cost_study(model, pooled: dict, n: int = 32, repeats: int = 3) -> dict:
