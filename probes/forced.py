@@ -38,6 +38,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from transformers import DynamicCache
 
+from hooks.kv_check import require_kv_cache
 from hooks.names import hook_name
 from hooks.tokens import encode, left_pad, pad_id_of
 from probes.prefill import MIN_SHARED, layout, prefix_cache
@@ -104,6 +105,7 @@ def forced_answers(
     of a batch starts with (up to the earliest cut) are computed once (:mod:`probes.prefill`).
     """
     cue_ids, targets = _check(model, contexts, cuts, cue, letters)
+    require_kv_cache(model)
     device = next(model.parameters()).device
     n_layers = model.cfg.n_layers
     out = _Collect(len(contexts), layers, lens)

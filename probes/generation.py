@@ -27,6 +27,7 @@ from jaxtyping import Float, Int
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from hooks.kv_check import require_kv_cache
 from hooks.tokens import encode, left_pad, pad_id_of
 from probes.prefill import MIN_SHARED, layout, prefix_cache
 
@@ -72,6 +73,8 @@ def generate(
         raise ValueError(f"top_p must be in (0, 1], got {top_p}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if use_cache:
+        require_kv_cache(model)
     tokenizer = model.tokenizer
     eos = tokenizer.eos_token_id if eos_token_id is None else eos_token_id
     ids = encode(tokenizer, list(prompts)).ids

@@ -55,6 +55,8 @@ def load_model(
     """
     from transformer_lens.model_bridge import TransformerBridge
 
+    import hooks  # noqa: F401  (installs hooks.compat: the KV cache with transformers >= 5.24)
+
     device = torch.device(device or "cpu")
     if name in DEFAULT_ALIASES:
         hf_model, tokenizer = _load_default_hf(dtype)

@@ -31,6 +31,7 @@ from jaxtyping import Int
 from torch import Tensor
 from transformers import DynamicCache
 
+from hooks.kv_check import require_kv_cache
 from hooks.tokens import left_pad, pad_id_of
 
 MIN_SHARED = 64
@@ -95,6 +96,7 @@ def prefix_cache(model, lay: Layout) -> DynamicCache | None:
     """The shared prefix's keys and values, repeated for every row; None when nothing is shared."""
     if not lay.shared:
         return None
+    require_kv_cache(model)
     device = lay.tokens.device
     tokens = torch.tensor([lay.prefix], device=device)
     _, cache = model(tokens, return_type="logits_and_cache", logits_to_keep=1)
