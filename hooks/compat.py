@@ -24,9 +24,9 @@ def install() -> bool:
     from transformer_lens.model_bridge.generalized_components.attention import AttentionBridge
     from transformers.cache_utils import Cache
 
-    original = AttentionBridge._update_kv_cache
-    if getattr(original, _MARK, False):
-        return False
+    original = getattr(AttentionBridge, "_update_kv_cache", None)
+    if original is None or getattr(original, _MARK, False):
+        return False  # already wrapped, or a TransformerLens without this method (kv_check guards)
 
     @functools.wraps(original)
     def update(self, k, v, **kwargs):
