@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import no_type_check
 
 import numpy as np
 import torch
@@ -22,9 +23,10 @@ from hooks.names import hook_names_for, resolve_layers
 from hooks.positions import Position, TokenRanges, check_position, resolve_positions
 from hooks.spans import SpanActivations
 from hooks.store import ActivationStore, fingerprint
-from hooks.tokens import Encoded, encode, left_pad, pad_id_of
+from hooks.tokens import Encoded, encode, left_pad, pad_id_of, prompt_kind
 
 
+@no_type_check  # every argument is checked below, so users meet the same errors with or without beartype
 def extract_activations(
     model,
     prompts: Sequence[str] | Sequence[Sequence[int]],
@@ -56,13 +58,11 @@ def extract_activations(
     Example:
         >>> acts = extract_activations(model, prompts, layers=[6, 12], position=-1, batch_size=32)
     """
-    prompts = list(prompts)
-    if not prompts:
-        raise ValueError("prompts is empty; pass at least one prompt")
-    if batch_size < 1 or shard_size < 1:
-        raise ValueError(f"batch_size and shard_size must be >= 1, got {batch_size}, {shard_size}")
-    check_position(position)
-    layer_list = resolve_layers(layers, model.cfg.n_layers)
+    prompts = _prompt_list(prompts)
+    batch_size, shard_size = _count(batch_size, "batch_size"), _count(shard_size, "shard_size")
+    position = check_position(position)
+    _check_device(out_device)
+    layer_list = resolve_layers(_layer_request(layers), model.cfg.n_layers)
     names = hook_names_for(model, layer_list, site)
     run = _Run(model, prompts, names, layer_list, position, batch_size, out_device)
     chunks = range(0, len(prompts), shard_size)
@@ -81,6 +81,60 @@ def extract_activations(
         return store
     finally:
         bar.close()
+
+
+def _prompt_list(prompts) -> list:
+    """`prompts` as a list, refusing a lone prompt, an unordered collection or a non-sequence."""
+    if isinstance(prompts, (str, bytes, bytearray)):
+        raise TypeError(
+            f"prompts must be a list of prompts, got a single {type(prompts).__name__} "
+            f"{prompts!r:.40}; wrap it in a list: [prompt] (a string would be split into characters)"
+        )
+    if isinstance(prompts, (set, frozenset, dict)) or not isinstance(prompts, Iterable):
+        raise TypeError(
+            f"prompts must be an ordered list of strings or of token-id lists, got "
+            f"{type(prompts).__name__}; pass a list so each output row matches its prompt"
+        )
+    prompts = list(prompts)
+    if not prompts:
+        raise ValueError("prompts is empty; pass at least one prompt")
+    prompt_kind(prompts)
+    return prompts
+
+
+def _count(value, name: str) -> int:
+    message = f"{name} must be a positive int, got {value!r} ({type(value).__name__}); e.g. {name}=16"
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(message)
+    if value < 1:
+        raise ValueError(message)
+    return int(value)
+
+
+def _layer_request(layers) -> int | list[int] | None:
+    """`layers` with numpy integers as ints; ranges and duplicates are left to resolve_layers."""
+    if layers is None or (isinstance(layers, (int, np.integer)) and not isinstance(layers, bool)):
+        return None if layers is None else int(layers)
+    if isinstance(layers, (str, bytes, set, frozenset)) or not isinstance(layers, Iterable):
+        raise TypeError(
+            f"layers must be an int, an ordered list of ints or None (all layers), got {layers!r:.60} "
+            f"({type(layers).__name__})"
+        )
+    requested = list(layers)
+    for layer in requested:
+        if not isinstance(layer, (int, np.integer)) or isinstance(layer, bool):
+            raise TypeError(f"layer indices must be ints, got {layer!r} ({type(layer).__name__})")
+    return [int(layer) for layer in requested]
+
+
+def _check_device(out_device) -> None:
+    try:
+        torch.empty(0).to(out_device)
+    except (RuntimeError, TypeError, AssertionError) as error:
+        raise ValueError(
+            f"out_device must be a usable torch device such as 'cpu' or 'cuda:0', got "
+            f"{out_device!r} ({error})"
+        ) from error
 
 
 def _concat(parts: list) -> Tensor | SpanActivations:
@@ -103,7 +157,7 @@ class _Run:
         """Activations of prompts ``first .. stop-1``, in prompt order."""
         texts = self.prompts[first:stop]
         encoded = encode(self.model.tokenizer, texts)
-        self._check_lengths(encoded, first)
+        self._check_tokens(encoded, first)
         ranges = resolve_positions(self.position, encoded, texts, first, len(self.prompts))
         order = np.argsort([-n for n in encoded.lengths], kind="stable")
         pieces: list[Tensor] = [None] * len(order)  # type: ignore[list-item]
@@ -134,13 +188,19 @@ class _Run:
         )
         return torch.stack(per_layer, dim=1).to(self.out_device)
 
-    def _check_lengths(self, encoded: Encoded, first: int) -> None:
-        n_ctx = self.model.cfg.n_ctx
-        for i, n in enumerate(encoded.lengths):
-            if n == 0:
+    def _check_tokens(self, encoded: Encoded, first: int) -> None:
+        n_ctx, d_vocab = self.model.cfg.n_ctx, self.model.cfg.d_vocab
+        for i, ids in enumerate(encoded.ids):
+            if not ids:
                 raise ValueError(f"prompt {first + i} has no tokens; remove empty prompts")
-            if n_ctx and n > n_ctx:
+            if n_ctx and len(ids) > n_ctx:
                 raise ValueError(
-                    f"prompt {first + i} has {n} tokens, more than the model's context of "
+                    f"prompt {first + i} has {len(ids)} tokens, more than the model's context of "
                     f"{n_ctx}; shorten or drop it"
+                )
+            bad = [t for t in ids if not 0 <= t < d_vocab]
+            if bad:
+                raise ValueError(
+                    f"prompt {first + i} has token id {bad[0]}, outside the model's vocabulary of "
+                    f"{d_vocab} ids (0..{d_vocab - 1}); were the ids made by another tokenizer?"
                 )

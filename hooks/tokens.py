@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from jaxtyping import Int
 from torch import Tensor
@@ -31,19 +32,49 @@ class Encoded:
         return [len(ids) for ids in self.ids]
 
 
-def encode(tokenizer, prompts: Sequence[str] | Sequence[Sequence[int]]) -> Encoded:
+def encode(tokenizer, prompts: Sequence) -> Encoded:
     """Tokenize text prompts (with offsets), or pass through prompts given as token-id lists."""
-    if all(isinstance(p, str) for p in prompts):
+    if prompt_kind(prompts) == "text":
         return _encode_text(tokenizer, list(prompts))
-    if all(_is_token_list(p) for p in prompts):
-        return Encoded(ids=[[int(t) for t in p] for p in prompts], offsets=None)
-    raise TypeError("prompts must be all strings or all lists of token ids, not a mixture")
+    return Encoded(ids=[[int(t) for t in p] for p in prompts], offsets=None)
+
+
+def prompt_kind(prompts: Sequence) -> str:
+    """``"text"`` if every prompt is a string, ``"ids"`` if every prompt is a list of token ids
+    (ints, a 1-D integer tensor or array); anything else is refused, naming the first bad prompt."""
+    kinds = []
+    for i, prompt in enumerate(prompts):
+        kind = "text" if isinstance(prompt, str) else "ids" if _is_token_list(prompt) else None
+        if kind is None:
+            raise TypeError(
+                f"prompt {i} is {_describe(prompt)}; each prompt must be a string or a list of int "
+                "token ids (bytes: decode them to str first)"
+            )
+        kinds.append(kind)
+    if len(set(kinds)) > 1:
+        raise TypeError(
+            f"prompts mix strings (prompt {kinds.index('text')}) and token-id lists (prompt "
+            f"{kinds.index('ids')}); pass all prompts as text or all as token ids"
+        )
+    return kinds[0] if kinds else "text"
 
 
 def _is_token_list(prompt) -> bool:
     if isinstance(prompt, Tensor):
-        return prompt.ndim == 1 and not prompt.is_floating_point()
-    return isinstance(prompt, Sequence) and all(isinstance(t, int) for t in prompt)
+        floating = prompt.is_floating_point() or prompt.is_complex() or prompt.dtype == torch.bool
+        return prompt.ndim == 1 and not floating
+    if isinstance(prompt, np.ndarray):
+        return prompt.ndim == 1 and np.issubdtype(prompt.dtype, np.integer)
+    if isinstance(prompt, (str, bytes, bytearray)) or not isinstance(prompt, Sequence):
+        return False
+    return all(isinstance(t, (int, np.integer)) and not isinstance(t, bool) for t in prompt)
+
+
+def _describe(value) -> str:
+    if isinstance(value, (Tensor, np.ndarray)):
+        return f"a {type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return f"{text[:60] + '...' if len(text) > 60 else text} ({type(value).__name__})"
 
 
 def _encode_text(tokenizer, prompts: list[str]) -> Encoded:

@@ -82,12 +82,16 @@ def test_a_prompt_starting_with_bos_text_gets_no_second_bos(smol_tokenizer_like)
 
 
 @pytest.fixture
-def smol_tokenizer_like():
-    """The tiny tokenizer with BOS prepending switched on, as TransformerBridge configures tokenizers."""
-    from conftest import char_tokenizer
+def smol_tokenizer_like(tiny):
+    """The tiny tokenizer with BOS prepending switched on, as TransformerBridge configures tokenizers.
+
+    A copy of the `tiny` fixture's tokenizer (`from conftest import ...` would find another
+    conftest.py when tests/catalogue runs in the same session)."""
+    import copy
+
     from tokenizers import processors
 
-    tok = char_tokenizer()
+    tok = copy.deepcopy(tiny.tokenizer)
     bos = tok.bos_token
     tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A", special_tokens=[(bos, tok.bos_token_id)]
