@@ -33,14 +33,80 @@ Run:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from common import model_parser, parse
+
+
+def parse_args() -> argparse.Namespace:
+    parser = model_parser(__doc__)
+    parser.add_argument(
+        "--n-instructed",
+        type=int,
+        default=200,
+        help="honest/lying pairs under an instruction (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-roleplay",
+        type=int,
+        default=120,
+        help="role-play scenarios (held-out generalisation) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-control",
+        type=int,
+        default=200,
+        help="ordinary chat prompts that calibrate the false-positive rate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--multipliers",
+        type=float,
+        nargs="+",
+        default=[-8, -4, 0, 4, 8],
+        help="steering multipliers of the deception vector",
+    )
+    parser.add_argument(
+        "--on-policy", type=int, default=40, help="instructed test prompts to answer (0: skip)"
+    )
+    parser.add_argument(
+        "--C",
+        type=float,
+        default=0.1,
+        help="inverse L2 strength of the logistic probes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help="prompts per forward pass (default: %(default)s)"
+    )
+    parser.add_argument("--quick", action="store_true", help="a small run (make demo)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/deception"),
+        help="folder for results.json and plots (default: %(default)s)",
+    )
+    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
+    parser.add_argument("--no-save", action="store_true", help="do not write probe and vector artifacts")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parse(parser)
+    if args.quick:
+        args.n_instructed, args.n_roleplay, args.n_control, args.on_policy = 60, 40, 100, 10
+        args.multipliers = [-8, 0, 8]
+    return args
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and an unusable --device answer here, before the slow imports below
+
 import os
 import re
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from common import artifact_folder, load, model_parser, write_results
+from common import artifact_folder, load, write_results
 
 import probes
 from hooks import Span, extract_activations
@@ -452,30 +518,6 @@ def print_summary(r: dict) -> None:
         print(f"  steering, {cond}: p(true) " + ", ".join(f"{m:+g}: {v:.3f}" for m, v in curve.items()))
     if r["on_policy"]:
         print(f"  on-policy: {r['on_policy']}")
-
-
-def parse_args() -> argparse.Namespace:
-    parser = model_parser(__doc__)
-    parser.add_argument("--n-instructed", type=int, default=200)
-    parser.add_argument("--n-roleplay", type=int, default=120)
-    parser.add_argument("--n-control", type=int, default=200)
-    parser.add_argument("--multipliers", type=float, nargs="+", default=[-8, -4, 0, 4, 8])
-    parser.add_argument(
-        "--on-policy", type=int, default=40, help="instructed test prompts to answer (0: skip)"
-    )
-    parser.add_argument("--C", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--quick", action="store_true", help="a small run (make demo)")
-    parser.add_argument("--out", type=Path, default=Path("results/deception"))
-    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
-    parser.add_argument("--no-save", action="store_true")
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        args.n_instructed, args.n_roleplay, args.n_control, args.on_policy = 60, 40, 100, 10
-        args.multipliers = [-8, 0, 8]
-    return args
 
 
 if __name__ == "__main__":

@@ -35,16 +35,46 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from common import load, model_parser, parse, torch_dtype, write_results
+
+
+def parse_args() -> argparse.Namespace:
+    parser = model_parser(__doc__)
+    parser.add_argument("--n-prompts", type=int, default=128, help="prompts timed per method")
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help="prompts per forward pass (default: %(default)s)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of timing (median ratio reported)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/extraction"),
+        help="folder for results.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stream-check",
+        default="500,5000",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="prompt counts streamed to disk to compare peak memory (default: %(default)s)",
+    )
+    parser.add_argument("--skip-memory", action="store_true", help="skip the per-method peak-memory runs")
+    parser.add_argument("--skip-stream", action="store_true", help="skip the streaming memory check")
+    parser.add_argument("--memory-probe", help=argparse.SUPPRESS)
+    parser.add_argument("--stream-probe", type=int, help=argparse.SUPPRESS)
+    return parse(parser)
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and an unusable --device answer here, before the slow imports below
+
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from common import DTYPES, load, model_parser, write_results  # noqa: E402
-
-import probes  # noqa: E402
-from hooks import extract_activations, hook_name  # noqa: E402
-from hooks.tokens import encode, left_pad, pad_id_of  # noqa: E402
+import probes
+from hooks import extract_activations, hook_name
+from hooks.tokens import encode, left_pad, pad_id_of
 
 CITIES = [
     ("Paris", "France"),
@@ -108,8 +138,8 @@ def build_methods(args, model, prompts, batches) -> dict:
     names = [hook_name(layer) for layer in range(n_layers)]
     mid = n_layers // 2
     device = torch.device(args.device)
-    hf_sdpa = load_plain_hf(args.model, DTYPES[args.dtype], device, "sdpa")
-    hf_eager = load_plain_hf(args.model, DTYPES[args.dtype], device, "eager")
+    hf_sdpa = load_plain_hf(args.model, torch_dtype(args.dtype), device, "sdpa")
+    hf_eager = load_plain_hf(args.model, torch_dtype(args.dtype), device, "eager")
 
     def over_batches(fn):
         def run():
@@ -316,20 +346,6 @@ def print_table(results: dict) -> None:
             f"(from {row['rss_before_mib']:.0f} MiB before), {row['seconds']:.1f} s"
         )
     print("targets:", json.dumps(results["targets"]))
-
-
-def parse_args() -> argparse.Namespace:
-    parser = model_parser(__doc__)
-    parser.add_argument("--n-prompts", type=int, default=128)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("results/extraction"))
-    parser.add_argument("--stream-check", default="500,5000", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--skip-stream", action="store_true")
-    parser.add_argument("--memory-probe", help=argparse.SUPPRESS)
-    parser.add_argument("--stream-probe", type=int, help=argparse.SUPPRESS)
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -31,14 +31,74 @@ Usage:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from common import model_parser
+from common import parse as parse_command_line
+
+from probes.datasets.reasoning import REASONING_TASKS
+
+
+def parse() -> argparse.Namespace:
+    parser = model_parser(__doc__)
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        default=list(REASONING_TASKS),
+        choices=list(REASONING_TASKS),
+        help="reasoning task sets to run (default: all)",
+    )
+    parser.add_argument("--n", type=int, default=100, help="questions per task")
+    parser.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=80,
+        help="longest chain of thought generated (default: %(default)s)",
+    )
+    parser.add_argument("--few-shot", type=int, default=3, help="solved examples in the always-(A) context")
+    parser.add_argument("--mistake-positions", type=int, default=2, help="mistakes tried per CoT")
+    parser.add_argument("--mistake-tokens", type=int, default=48, help="tokens generated after a mistake")
+    parser.add_argument("--n-causal", type=int, default=50, help="questions per task for the steering check")
+    parser.add_argument(
+        "--steer-multiplier",
+        type=float,
+        default=8.0,
+        help="multiplier of the answer direction in the steering check (default: %(default)s)",
+    )
+    parser.add_argument("--batch-size", type=int, default=48, help="rows per generation batch")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the questions and solved examples (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="12 questions per task, short CoTs, 2 solved examples (demo, ~10 min)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/faithfulness"),
+        help="folder for results.json, report.md and the plot (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--report-only", action="store_true", help="redraw the plot and report.md from --out/results.json"
+    )
+    args = parse_command_line(parser)
+    if args.quick:
+        args.n, args.max_new_tokens, args.mistake_tokens, args.n_causal, args.few_shot = 12, 48, 24, 12, 2
+    return args
+
+
+if __name__ == "__main__":
+    parse()  # --help and an unusable --device answer here, before the slow imports below
+
 import json
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from common import load, model_parser, write_results
+from common import load, write_results
 
 from hooks import steer
 from hooks.names import hook_name
@@ -49,7 +109,6 @@ from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
 from probes.chat import chat_prompt
 from probes.cot_answers import chance_corrected, extract_answer, extract_answers
 from probes.cot_prompts import ANSWER_CUE, always_a, cot_prompt, plain, suggested_answer
-from probes.datasets.reasoning import REASONING_TASKS
 from probes.forced import cot_context, forced_answers, forced_answers_naive
 from probes.generation import generate
 from probes.internal import (
@@ -62,33 +121,6 @@ from probes.internal import (
 from probes.lanham import CUE, adding_mistakes, early_answering, filler_tokens, paraphrasing, sentence_ends
 
 LETTERS = "ABCD"
-
-
-def parse() -> argparse.Namespace:
-    parser = model_parser(__doc__)
-    parser.add_argument("--tasks", nargs="+", default=list(REASONING_TASKS), choices=list(REASONING_TASKS))
-    parser.add_argument("--n", type=int, default=100, help="questions per task")
-    parser.add_argument("--max-new-tokens", type=int, default=80)
-    parser.add_argument("--few-shot", type=int, default=3, help="solved examples in the always-(A) context")
-    parser.add_argument("--mistake-positions", type=int, default=2, help="mistakes tried per CoT")
-    parser.add_argument("--mistake-tokens", type=int, default=48, help="tokens generated after a mistake")
-    parser.add_argument("--n-causal", type=int, default=50, help="questions per task for the steering check")
-    parser.add_argument("--steer-multiplier", type=float, default=8.0)
-    parser.add_argument("--batch-size", type=int, default=48, help="rows per generation batch")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="12 questions per task, short CoTs, 2 solved examples (demo, ~10 min)",
-    )
-    parser.add_argument("--out", type=Path, default=Path("results/faithfulness"))
-    parser.add_argument(
-        "--report-only", action="store_true", help="redraw the plot and report.md from --out/results.json"
-    )
-    args = parser.parse_args()
-    if args.quick:
-        args.n, args.max_new_tokens, args.mistake_tokens, args.n_causal, args.few_shot = 12, 48, 24, 12, 2
-    return args
 
 
 def letters_of(logprobs: torch.Tensor) -> list[str]:

@@ -34,14 +34,102 @@ Every number says which answer format it used. Run:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from common import model_parser, parse
+
+TASKS = ("capitals", "cities", "arithmetic", "comparisons")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = model_parser(__doc__)
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        default=list(TASKS),
+        choices=TASKS,
+        help="fact tasks with a user opinion (default: all)",
+    )
+    parser.add_argument("--n", type=int, default=50, help="questions per task")
+    parser.add_argument(
+        "--layers",
+        type=int,
+        nargs="+",
+        default=[4, 8, 12, 16, 20],
+        help="layers for probes and steering vectors",
+    )
+    parser.add_argument(
+        "--multipliers",
+        type=float,
+        nargs="+",
+        default=[-8, -4, -2, 0, 2, 4, 8],
+        help="steering multipliers of the dose-response",
+    )
+    parser.add_argument(
+        "--full-multipliers",
+        type=float,
+        nargs="+",
+        default=[-4, -8],
+        help="multipliers tried on the full-answer vectors",
+    )
+    parser.add_argument(
+        "--C",
+        type=float,
+        default=0.1,
+        help="inverse L2 strength of the logistic probes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help="prompts per forward pass (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--n-generations",
+        type=int,
+        default=4,
+        help="steered example generations written to the results (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--gen-tokens", type=int, default=48, help="new tokens per example generation (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--speed-repeats",
+        type=int,
+        default=5,
+        help="rounds of the steering speed measurement (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a small run (make demo): 16 questions per task, 3 layers"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/sycophancy"),
+        help="folder for results.json and plots (default: %(default)s)",
+    )
+    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
+    parser.add_argument("--no-save", action="store_true", help="do not write probe and vector artifacts")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parse(parser)
+    if args.quick:
+        args.n, args.layers, args.multipliers = 16, [8, 12, 16], [-8, -4, 0, 4, 8]
+        args.full_multipliers, args.n_generations, args.speed_repeats = [-8], 2, 3
+    if 0 not in args.multipliers:
+        args.multipliers = [0.0, *args.multipliers]
+    return args
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and an unusable --device answer here, before the slow imports below
+
 import statistics
 import time
 from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
 import torch
-from common import artifact_folder, load, model_parser, write_results
+from common import artifact_folder, load, write_results
 
 import probes
 from hooks import extract_activations, steer
@@ -54,7 +142,6 @@ from probes.scoring import option_ids, option_logprobs
 from probes.splits import group_split
 
 FRACTIONS = (0.6, 0.2, 0.2)
-TASKS = ("capitals", "cities", "arithmetic", "comparisons")
 LETTER_CONDITIONS = ("baseline", "suggest_wrong", "suggest_right")
 OPINION = ("suggest_wrong", "suggest_right")
 WRONG_OPINION = ("suggest_wrong", "biography_wrong")
@@ -642,35 +729,6 @@ def print_summary(r: dict) -> None:
         f"  steered/unsteered generation time: all positions {g['ratio_steered_all']:.3f}x, "
         f"after prompt {g['ratio_steered_after_prompt']:.3f}x"
     )
-
-
-def parse_args() -> argparse.Namespace:
-    parser = model_parser(__doc__)
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
-    parser.add_argument("--n", type=int, default=50, help="questions per task")
-    parser.add_argument("--layers", type=int, nargs="+", default=[4, 8, 12, 16, 20])
-    parser.add_argument("--multipliers", type=float, nargs="+", default=[-8, -4, -2, 0, 2, 4, 8])
-    parser.add_argument("--full-multipliers", type=float, nargs="+", default=[-4, -8])
-    parser.add_argument("--C", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--n-generations", type=int, default=4)
-    parser.add_argument("--gen-tokens", type=int, default=48)
-    parser.add_argument("--speed-repeats", type=int, default=5)
-    parser.add_argument(
-        "--quick", action="store_true", help="a small run (make demo): 16 questions per task, 3 layers"
-    )
-    parser.add_argument("--out", type=Path, default=Path("results/sycophancy"))
-    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
-    parser.add_argument("--no-save", action="store_true")
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        args.n, args.layers, args.multipliers = 16, [8, 12, 16], [-8, -4, 0, 4, 8]
-        args.full_multipliers, args.n_generations, args.speed_repeats = [-8], 2, 3
-    if 0 not in args.multipliers:
-        args.multipliers = [0.0, *args.multipliers]
-    return args
 
 
 if __name__ == "__main__":

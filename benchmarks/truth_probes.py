@@ -21,18 +21,89 @@ Run:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from common import model_parser, parse
+
+from hooks.names import SITES
+
+
+def parse_args() -> argparse.Namespace:
+    parser = model_parser(__doc__)
+    parser.add_argument(
+        "--format",
+        default="plain",
+        choices=("plain", "chat"),
+        help="statements as plain text or inside the chat template",
+    )
+    parser.add_argument(
+        "--n-cities", type=int, default=400, help="cities (two statements each) (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--city-pick",
+        default="top",
+        choices=("top", "random"),
+        help="the n most populous cities of the pool (default), or a seeded random draw from it",
+    )
+    parser.add_argument(
+        "--n-capitals",
+        type=int,
+        default=150,
+        help="capital statements (transfer test) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-other",
+        type=int,
+        default=300,
+        help="comparison and arithmetic statements (transfer tests) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--site", default="resid_post", choices=SITES, help="residual-stream site read at every layer"
+    )
+    parser.add_argument(
+        "--C",
+        type=float,
+        default=0.1,
+        help="inverse L2 strength of the logistic probes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="prompts per forward pass (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--speed-n",
+        type=int,
+        default=2000,
+        help="prompts in the extraction speed check (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/truth_probes"),
+        help="folder for results.json and plots (default: %(default)s)",
+    )
+    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>")
+    parser.add_argument("--no-save", action="store_true", help="do not write probe artifacts")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parse(parser)
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and an unusable --device answer here, before the slow imports below
+
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from common import artifact_folder, load, model_parser, write_results
+from common import artifact_folder, load, write_results
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 import probes
-from hooks import SITES, extract_activations
+from hooks import extract_activations
 from probes import datasets
 from probes.plots import plot_matrix
 from probes.splits import group_split
@@ -261,30 +332,6 @@ def print_summary(results: dict) -> None:
         f"{speed['sklearn_loop_s']:.2f} s ({speed['speedup']:.1f}x); test accuracy "
         f"{speed['batched_test_accuracy']:.3f} vs {speed['sklearn_test_accuracy']:.3f}"
     )
-
-
-def parse_args() -> argparse.Namespace:
-    parser = model_parser(__doc__)
-    parser.add_argument("--format", default="plain", choices=("plain", "chat"))
-    parser.add_argument("--n-cities", type=int, default=400)
-    parser.add_argument(
-        "--city-pick",
-        default="top",
-        choices=("top", "random"),
-        help="the n most populous cities of the pool (default), or a seeded random draw from it",
-    )
-    parser.add_argument("--n-capitals", type=int, default=150)
-    parser.add_argument("--n-other", type=int, default=300)
-    parser.add_argument("--site", default="resid_post", choices=SITES)
-    parser.add_argument("--C", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--speed-n", type=int, default=2000)
-    parser.add_argument("--out", type=Path, default=Path("results/truth_probes"))
-    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>")
-    parser.add_argument("--no-save", action="store_true")
-    parser.add_argument("--quiet", action="store_true")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -5,29 +5,39 @@ Example:
     >>> acts = extract_activations(model, prompts, layers=range(model.cfg.n_layers))
     >>> with steer(model, -4.0 * vec):
     ...     text = model.generate(prompt, max_new_tokens=40)
+
+`import hooks` is instant; each name loads its module on first use. Loading any of them also
+installs :mod:`hooks.compat` (the KV cache with transformers >= 5.24).
 """
 
-from hooks import compat
+import importlib
 
-compat.install()
+_WHERE = {
+    "extract_activations": "hooks.extract",
+    "KVCacheError": "hooks.kv_check",
+    "require_kv_cache": "hooks.kv_check",
+    "SITES": "hooks.names",
+    "hook_name": "hooks.names",
+    "Position": "hooks.positions",
+    "Span": "hooks.positions",
+    "SpanActivations": "hooks.spans",
+    "steer": "hooks.steer",
+    "ActivationStore": "hooks.store",
+}
 
-from hooks.extract import extract_activations  # noqa: E402
-from hooks.kv_check import KVCacheError, require_kv_cache  # noqa: E402
-from hooks.names import SITES, hook_name  # noqa: E402
-from hooks.positions import Position, Span  # noqa: E402
-from hooks.spans import SpanActivations  # noqa: E402
-from hooks.steer import steer  # noqa: E402
-from hooks.store import ActivationStore  # noqa: E402
+__all__ = sorted(_WHERE)
 
-__all__ = [
-    "SITES",
-    "ActivationStore",
-    "KVCacheError",
-    "Position",
-    "Span",
-    "SpanActivations",
-    "extract_activations",
-    "hook_name",
-    "require_kv_cache",
-    "steer",
-]
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        from hooks import compat
+
+        compat.install()
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hooks' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

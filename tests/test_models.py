@@ -35,7 +35,22 @@ def test_unknown_model_offline_fails_with_advice():
     )
     assert result.returncode != 0
     assert "ModelLoadError: could not load 'no-such-org/no-such-model'" in result.stderr
-    assert "Offline, use the embedded default" in result.stderr
+    assert "use the embedded default" in result.stderr
+
+
+def test_unreachable_hub_fails_at_once(monkeypatch):
+    """No retries against a hub that cannot be reached: the error comes before any download."""
+    from probes import models
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(models.socket, "create_connection", unreachable)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    started = time.perf_counter()
+    with pytest.raises(probes.ModelLoadError, match="unreachable .*Name or service not known"):
+        probes.load_model("no-such-org/no-such-model")
+    assert time.perf_counter() - started < 2
 
 
 @pytest.mark.integration
