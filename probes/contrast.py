@@ -12,20 +12,28 @@ Example:
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from probes.validation import as_activations, check_width
+from probes.linear import activations, binary_labels
+from probes.validation import check_width
 
 
 def _pairs(X) -> torch.Tensor:
-    x = as_activations(X, name="X (contrast pairs)", dims="n_pairs 2 d_model")
+    x = activations(X, name="X (contrast pairs)", dims="n_pairs 2 d_model")
     if x.shape[1] != 2:
-        raise ValueError(f"contrast pairs must have shape [n_pairs, 2, d_model], got {tuple(x.shape)}")
+        raise ValueError(
+            f"contrast pairs must have shape [n_pairs, 2, d_model], got {tuple(x.shape)}; "
+            "stack the two members on axis 1, e.g. np.stack([pos, neg], axis=1)"
+        )
     if x.shape[0] < 2:
         raise ValueError(f"need at least 2 contrast pairs, got {x.shape[0]}")
+    if torch.equal(x[:, 0], x[:, 1]):
+        raise ValueError("the two members of every contrast pair are identical: there is no contrast to find")
     return x
 
 
@@ -34,7 +42,7 @@ class _DirectionProbe(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self, "direction_")
-        x = as_activations(X).double()
+        x = activations(X).double()
         check_width(x, self.direction_.shape[0])
         return ((x - torch.from_numpy(self.center_)) @ torch.from_numpy(self.direction_)).numpy()
 
@@ -42,7 +50,9 @@ class _DirectionProbe(ClassifierMixin, BaseEstimator):
         return (self.decision_function(X) > 0).astype(np.int64)
 
     def score(self, X, y, sample_weight=None) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        predicted = self.predict(X)
+        truth = binary_labels(y, len(predicted), name="y", both_classes=False).numpy()
+        return float(np.average(predicted == truth, weights=sample_weight))
 
     def orient(self, X, y):
         """Flip the direction if that makes it agree with labels `y` on activations `X` more often."""
@@ -69,6 +79,11 @@ class PCAProbe(_DirectionProbe):
         diffs = pairs[:, 0] - pairs[:, 1]
         if self.center:
             diffs = diffs - diffs.mean(0)
+            if diffs.abs().max() <= 1e-5 * pairs.abs().max():  # float32 rounding of the members
+                raise ValueError(
+                    "every pair differs by the same vector, so the centered differences are zero and "
+                    "have no direction of largest variance; use PCAProbe(center=False) for that vector"
+                )
         _, _, vh = torch.linalg.svd(diffs, full_matrices=False)
         direction = vh[0]
         if ((pairs[:, 0] - pairs[:, 1]) @ direction).mean() < 0:
@@ -104,8 +119,19 @@ class CCSProbe(_DirectionProbe):
         self.random_state = random_state
 
     def fit(self, X, y=None):
+        for name in ("n_tries", "n_epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, Real) or not 0 < self.lr < float("inf"):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         pairs = _pairs(X)
         pos, neg, self.pos_mean_, self.neg_mean_ = self._normalized(pairs)
+        if (pos - neg).abs().max() <= 1e-5 * torch.cat([pos, neg]).abs().max():
+            raise ValueError(
+                "every pair differs by the same vector, which CCS's per-side centering removes, so nothing "
+                "is left to separate; use PCAProbe(center=False) or a MeanDiffProbe for that vector"
+            )
         generator = torch.Generator().manual_seed(self.random_state)
         best = (float("inf"), None)
         for _ in range(self.n_tries):
@@ -122,6 +148,10 @@ class CCSProbe(_DirectionProbe):
             if final < best[0]:
                 best = (final, params.detach().clone())
         self.loss_, params = best
+        if params is None:
+            raise ValueError(
+                f"CCS training gave a NaN loss in all {self.n_tries} tries; lower lr (got {self.lr})"
+            )
         w = params[:-1].double() / self.scale_
         self.direction_ = (w / w.norm()).numpy()
         self.center_ = ((self.pos_mean_ + self.neg_mean_) / 2).numpy()

@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from jaxtyping import Float
@@ -74,9 +76,18 @@ def detection_report(
     deceptive answers for recall, ...). With few control answers the 1% threshold is a high order
     statistic (with 200 controls, between the 2nd and 3rd highest); say so when you report it.
     """
+    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 1:
+        raise ValueError(f"n_boot (bootstrap samples) must be an integer >= 1, got {n_boot!r}; e.g. 1000")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}; e.g. 0.95")
     sets = {}
     for name, values in (("honest", honest), ("deceptive", deceptive), ("control", control)):
-        x = torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=torch.float64)
+        if isinstance(values, Tensor):
+            values = values.detach().cpu()
+        values = np.asarray(values)
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"{name} scores must be numbers, got dtype {values.dtype}; pass probe scores")
+        x = torch.as_tensor(values.astype(np.float64))
         if x.ndim != 1 or x.numel() < 2:
             raise ValueError(
                 f"{name} scores must be a 1-D array of at least 2 scores, got shape {tuple(x.shape)}"

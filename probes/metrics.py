@@ -7,13 +7,28 @@ Example:
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
 
+def _check(scores: Tensor, labels: Tensor) -> None:
+    """Scores are finite and pair up with 0/1 labels along the last axis."""
+    if scores.shape[-1:] != labels.shape:
+        raise ValueError(
+            f"scores {tuple(scores.shape)} and labels {tuple(labels.shape)} must share the last axis"
+        )
+    if not ((labels == 0) | (labels == 1)).all():
+        raise ValueError(f"labels must be 0 or 1, got values {labels.unique()[:5].tolist()}")
+    if not torch.isfinite(scores).all():
+        raise ValueError("scores contain NaN or inf; check the probe and the activations it scored")
+
+
 def auroc(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Float[Tensor, "*batch"]:
     """Area under the ROC curve (Mann-Whitney U with mid-ranks for ties) along the last axis."""
+    _check(scores, labels)
     positive = labels.bool()
     n1, n0 = int(positive.sum()), int((~positive).sum())
     if n1 == 0 or n0 == 0:
@@ -29,6 +44,7 @@ def auroc(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Float
 
 def accuracy(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Float[Tensor, "*batch"]:
     """Share of items where ``score > 0`` agrees with the label."""
+    _check(scores, labels)
     return ((scores > 0).long() == labels).float().mean(-1)
 
 
@@ -42,6 +58,10 @@ def bootstrap_ci(
 ) -> Float[Tensor, "*batch 2"]:
     """Percentile confidence interval of `metric(scores, labels)`, resampling items with
     replacement within each class (so both classes are always present)."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 1:
+        raise ValueError(f"n_boot (bootstrap samples) must be an integer >= 1, got {n_boot!r}; e.g. 1000")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}; e.g. 0.95")
     generator = torch.Generator().manual_seed(seed)
     index = torch.empty(n_boot, labels.shape[0], dtype=torch.long)
     for cls in (0, 1):

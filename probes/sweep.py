@@ -12,16 +12,15 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from probes.linear import LogisticProbe, MeanDiffProbe
+from probes.linear import LogisticProbe, MeanDiffProbe, activations, binary_labels, fit_logistic_checked
 from probes.metrics import accuracy, auroc, bootstrap_ci
-from probes.solvers import fit_logistic
 from probes.splits import group_split
-from probes.validation import as_activations, as_labels
 
 PROBES = ("logistic", "mean_diff")
 
@@ -83,20 +82,26 @@ def sweep(
     seeded; `best_layer` maximizes validation AUROC (ties: validation accuracy). `layers` names
     the layer each column of `acts` came from (default 0..n_layer-1).
     """
-    x = as_activations(acts, name="acts", dims="n layer d_model")
-    y = as_labels(labels, x.shape[0])
+    x = activations(acts, name="acts", dims="n layer d_model")
+    y = binary_labels(labels, x.shape[0])
     if probe not in PROBES:
         raise ValueError(f"unknown probe {probe!r}; expected one of {PROBES}")
+    if x.shape[1] == 0:
+        raise ValueError(f"acts has no layers (shape {tuple(x.shape)}); expected [n, layer, d_model]")
     layers = list(range(x.shape[1])) if layers is None else list(layers)
     if len(layers) != x.shape[1]:
         raise ValueError(f"layers names {len(layers)} layers but acts has {x.shape[1]}")
-    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    train, val, test = group_split(groups, fractions, seed)
+    if not all(isinstance(layer, Integral) for layer in layers) or len(set(layers)) != len(layers):
+        raise ValueError(f"layers must be distinct integers, one per column of acts, got {layers}")
+    layers = [int(layer) for layer in layers]
+    if len(fractions) != 3:
+        raise ValueError(f"fractions must be 3 numbers (train, validation, test), got {tuple(fractions)}")
+    train, val, test = group_split(_groups(groups, len(y)), fractions, seed)
     for name, part in (("train", train), ("validation", val), ("test", test)):
         if len(torch.unique(y[part])) < 2:
             raise ValueError(f"the {name} split holds one class only; use more data or another seed")
     per_layer = x.transpose(0, 1)  # [layer, n, d]
-    coef, intercept = _fit(per_layer[:, train], y[train], probe, C)
+    coef, intercept = _fit(per_layer[:, train], y[train], probe, C, layers)
     scores = torch.einsum("lnd,ld->ln", per_layer.double(), coef) + intercept[:, None]
     val_auroc, val_acc = auroc(scores[:, val], y[val]), accuracy(scores[:, val], y[val])
     best = int(np.lexsort((-val_acc.numpy(), -val_auroc.numpy()))[0])
@@ -123,7 +128,24 @@ def sweep(
     )
 
 
-def _fit(x: Tensor, y: Tensor, probe: str, C: float) -> tuple[Tensor, Tensor]:
+def _groups(groups, n: int) -> np.ndarray:
+    """One group id per item (default: each item alone), refusing ids that would drop items."""
+    if groups is None:
+        return np.arange(n)
+    groups = np.asarray(groups)
+    if groups.shape != (n,):
+        raise ValueError(
+            f"groups must have shape [{n}], one id per item of acts, got {tuple(groups.shape)}; "
+            "pass the groups of exactly these items, in their order"
+        )
+    if groups.dtype.kind == "f" and np.isnan(groups).any() or groups.dtype.kind == "O":
+        raise ValueError(
+            f"groups must be ids (ints or strings) without NaN or None, got {groups[:5].tolist()}"
+        )
+    return groups
+
+
+def _fit(x: Tensor, y: Tensor, probe: str, C: float, layers: list[int]) -> tuple[Tensor, Tensor]:
     """Per-layer (coef [layer, d], intercept [layer]) acting on raw activations, float64."""
     x = x.double()
     if probe == "mean_diff":
@@ -131,13 +153,15 @@ def _fit(x: Tensor, y: Tensor, probe: str, C: float) -> tuple[Tensor, Tensor]:
         coef = mu1 - mu0
         return coef, -(coef * (mu0 + mu1) / 2).sum(-1)
     mean, scale = x.mean(1, keepdim=True), x.std(1, keepdim=True).clamp_min(1e-8)
-    w, b = fit_logistic(((x - mean) / scale).float(), y, C=C)
+    w, b = fit_logistic_checked(((x - mean) / scale).float(), y, C=C, names=layers)
     coef = w.double() / scale.squeeze(1)
     return coef, b.double() - (coef * mean.squeeze(1)).sum(-1)
 
 
 def probe_at(result: SweepResult, layer: int) -> LogisticProbe | MeanDiffProbe:
     """The fitted probe of `result` at `layer`, as a scikit-learn-style estimator."""
+    if layer not in result.layers:
+        raise ValueError(f"layer {layer!r} was not swept; pick one of {result.layers}")
     i = result.layers.index(layer)
     fitted = LogisticProbe() if result.probe == "logistic" else MeanDiffProbe()
     fitted.coef_, fitted.intercept_ = result.coef[i].astype(np.float64), float(result.intercept[i])
