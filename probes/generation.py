@@ -73,8 +73,6 @@ def generate(
         raise ValueError(f"top_p must be in (0, 1], got {top_p}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if use_cache:
-        require_kv_cache(model)
     tokenizer = model.tokenizer
     eos = tokenizer.eos_token_id if eos_token_id is None else eos_token_id
     ids = encode(tokenizer, list(prompts)).ids
@@ -83,6 +81,8 @@ def generate(
         raise ValueError(
             f"prompt plus {max_new_tokens} new tokens reaches {longest} > n_ctx={model.cfg.n_ctx}"
         )
+    if use_cache:
+        require_kv_cache(model)
     device = next(model.parameters()).device
     rng = torch.Generator(device=device).manual_seed(seed)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
