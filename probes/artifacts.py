@@ -5,6 +5,14 @@ the file is: kind, format version, class, model, hook, layer, d_model, dtype, ho
 its metrics, library version and creation time. Files are written to a temporary name and
 renamed, so a crash never leaves half an artifact. No pickle anywhere. See artifacts/README.md.
 
+Integrity: `save` stores ``sha256`` in the metadata, a SHA-256 over the tensors (name, dtype,
+shape, bytes) and every other metadata entry, and `load` refuses a file whose bytes no longer
+match it (a flipped bit, a hand edit). Files written before checksums existed (among them the
+shipped ones under artifacts/smollm2-135m-instruct/) still load, with an
+:class:`UnverifiedArtifactWarning`; re-save them to add a checksum. `load` also refuses NaN or inf
+values, missing or unexpected tensors and metadata keys, and, given `model=`, a file made for
+another d_model, hook or model name (``check_model=False`` allows another model of the same width).
+
 Example:
     >>> save(vec, "artifacts/smollm2-135m-instruct/sycophancy_L12.safetensors")
     >>> vec = load("artifacts/smollm2-135m-instruct/sycophancy_L12.safetensors", model=model)
@@ -12,14 +20,16 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from probes.contrast import CCSProbe, PCAProbe
@@ -27,6 +37,7 @@ from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.steering import HOOK_PATTERN, SteeringVector
 
 FORMAT_VERSION = "1"
+CHECKSUM_KEY = "sha256"
 PROBE_CLASSES = {cls.__name__: cls for cls in (LogisticProbe, MeanDiffProbe, PCAProbe, CCSProbe)}
 # learned attributes saved per probe class (vectors and scalars); everything else is a parameter
 PROBE_TENSORS = {
@@ -35,10 +46,16 @@ PROBE_TENSORS = {
     "PCAProbe": ("direction_", "center_"),
     "CCSProbe": ("direction_", "center_"),
 }
+OPTIONAL_TENSORS = {"mean", "scale"}  # a LogisticProbe rebuilt from a sweep keeps its scaling inside coef_
+REQUIRED_KEYS = {"probe": ("class", "params", "d_model"), "steering_vector": ("hook", "model", "d_model")}
 
 
 class ArtifactError(ValueError):
-    """An artifact file is malformed, of an unknown version, or does not fit the model."""
+    """An artifact file is malformed, corrupted, of an unknown version, or does not fit the model."""
+
+
+class UnverifiedArtifactWarning(UserWarning):
+    """An artifact without a checksum was loaded: its bytes could not be verified."""
 
 
 def save(
@@ -51,7 +68,7 @@ def save(
     metrics: dict | None = None,
     info: dict | None = None,
 ) -> Path:
-    """Write a fitted probe or a SteeringVector to `path` (``.safetensors``).
+    """Write a fitted probe or a SteeringVector to `path` (``.safetensors``), with a checksum.
 
     For probes, `hook` and `model` (a model or its name) say where the activations came from;
     `dataset` (an object with ``name`` and ``sha256()``) and `metrics` are recorded.
@@ -63,6 +80,12 @@ def save(
         meta = {"kind": "steering_vector", "class": "SteeringVector", "info": obj.info}
     elif type(obj).__name__ in PROBE_CLASSES:
         tensors = _probe_tensors(obj)
+        if not (
+            model is None or isinstance(model, str) or hasattr(getattr(model, "cfg", None), "model_name")
+        ):
+            raise TypeError(
+                f"model must be a model (with cfg.model_name) or its name, got {type(model).__name__}"
+            )
         model_name = model if isinstance(model, str) or model is None else str(model.cfg.model_name)
         meta = {"kind": "probe", "class": type(obj).__name__, "params": obj.get_params(), "info": info or {}}
     else:
@@ -84,21 +107,15 @@ def save(
         library_version=__version__,
         created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    header = {key: value if isinstance(value, str) else json.dumps(value) for key, value in meta.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=header)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    header = {key: value if isinstance(value, str) else _json(key, value) for key, value in meta.items()}
+    tensors = {k: v.contiguous() for k, v in tensors.items()}
+    header[CHECKSUM_KEY] = _checksum(tensors, header)
+    return _write_atomically(path, lambda tmp: save_file(tensors, str(tmp), metadata=header))
 
 
 def read_metadata(path: str | Path) -> dict:
-    """The decoded header metadata of an artifact."""
-    with safe_open(str(path), framework="pt") as f:
-        raw = f.metadata() or {}
+    """The decoded header metadata of an artifact (not verified: `load` checks the checksum)."""
+    raw, _ = _read(Path(path), tensors=False)
     decoded = {}
     for key, value in raw.items():
         try:
@@ -108,66 +125,194 @@ def read_metadata(path: str | Path) -> dict:
     return decoded
 
 
-def load(path: str | Path, model=None):
-    """Read an artifact; with `model`, refuse one whose d_model or hook does not fit it."""
+def load(path: str | Path, model=None, *, check_model: bool = True):
+    """Read an artifact, verifying its checksum; with `model`, refuse one that does not fit it.
+
+    `check_model=False` accepts an artifact made on another model name of the same d_model and
+    hooks (e.g. a fine-tune of it).
+    """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no artifact at {path}")
-    meta = read_metadata(path)
-    if str(meta.get("format_version")) != FORMAT_VERSION:
+    raw, tensors = _read(path, tensors=True)
+    if str(raw.get("format_version")) != FORMAT_VERSION:
         raise ArtifactError(
-            f"{path}: format version {meta.get('format_version')!r}, this library reads {FORMAT_VERSION!r}"
+            f"{path}: format version {raw.get('format_version')!r}, this library reads {FORMAT_VERSION!r}; "
+            "re-save it with this library or use the library version that wrote it"
         )
-    with safe_open(str(path), framework="pt") as f:
-        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    if CHECKSUM_KEY not in raw:
+        warnings.warn(
+            f"{path} has no checksum (written before checksums were added), so corruption cannot be "
+            "detected; re-save it with probes.save to add one",
+            UnverifiedArtifactWarning,
+            stacklevel=2,
+        )
+    elif raw[CHECKSUM_KEY] != _checksum(tensors, raw):
+        raise ArtifactError(
+            f"{path} is corrupted: its sha256 checksum does not match its contents (a changed byte or a "
+            "hand edit); re-save or re-download it"
+        )
+    meta = read_metadata(path)
+    _check_contents(meta, tensors, path)
+    if model is not None:
+        _check_fits(meta, model, path, check_model)
+    if meta["kind"] == "steering_vector":
+        return SteeringVector(
+            tensors["direction"].float(), meta["hook"], meta.get("model"), meta.get("info") or {}
+        )
+    return _restore_probe(meta, tensors, path)
+
+
+def _json(key: str, value) -> str:
+    def plain(obj):
+        if isinstance(obj, (np.generic, np.ndarray, torch.Tensor)):
+            return obj.tolist()
+        raise TypeError(
+            f"{key} holds a {type(obj).__name__}, which JSON cannot store; pass numbers and strings"
+        )
+
+    return json.dumps(value, default=plain)
+
+
+def _checksum(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(tensors):
+        tensor = tensors[key].contiguous().reshape(-1)
+        digest.update(f"{key}|{tensor.dtype}|{tuple(tensors[key].shape)}|".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes())
+    rest = {key: value for key, value in header.items() if key != CHECKSUM_KEY}
+    digest.update(json.dumps(rest, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, write) -> Path:
+    """Run ``write(tmp)`` on a temporary file next to `path`, then rename it to `path`."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give a file name, e.g. {path / 'probe.safetensors'}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except (OSError, SafetensorError) as error:  # safetensors reports I/O errors as SafetensorError
+        kind = type(error) if isinstance(error, OSError) else OSError
+        raise kind(f"cannot write {path}: {error}; choose a writable location") from error
+    finally:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+    return path
+
+
+def _read(path: Path, tensors: bool) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """The raw header metadata and (if `tensors`) the tensors of the safetensors file at `path`."""
+    if not path.exists():
+        raise FileNotFoundError(f"no artifact at {path}; check the path (artifacts end in .safetensors)")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; expected an artifact file (.safetensors) in it")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            raw = f.metadata()
+            values = {key: f.get_tensor(key) for key in f.keys()} if tensors else {}
+    except Exception as error:  # safetensors raises its own error type for every malformed file
+        raise ArtifactError(
+            f"{path} is not a readable safetensors file ({error}); it may be truncated or of another "
+            "format: re-save or re-download it"
+        ) from error
+    if not raw:
+        raise ArtifactError(f"{path} has no metadata header, so it was not written by probes.save")
+    return raw, values
+
+
+def _check_contents(meta: dict, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Refuse unknown kinds, missing keys, a bad d_model, and missing, misshapen or non-finite tensors."""
+    kind = meta.get("kind")
+    for key in ("kind", *REQUIRED_KEYS.get(kind, ())):
+        if key not in meta:
+            raise ArtifactError(f"{path}: the metadata lacks the key {key!r}; re-save the artifact")
+    cls = meta.get("class")
+    if kind not in REQUIRED_KEYS or kind == "probe" and cls not in PROBE_CLASSES:
+        raise ArtifactError(
+            f"{path}: unknown artifact kind {kind!r} / class {cls!r}; expected a steering_vector or a probe "
+            f"of class {sorted(PROBE_CLASSES)}"
+        )
+    d_model = meta["d_model"]
+    if isinstance(d_model, bool) or not isinstance(d_model, int) or d_model < 1:
+        raise ArtifactError(f"{path}: d_model must be a positive integer, got {d_model!r}")
+    if kind == "steering_vector" and not (isinstance(meta["hook"], str) and HOOK_PATTERN.match(meta["hook"])):
+        raise ArtifactError(f"{path}: hook must look like 'blocks.<layer>.hook_<site>', got {meta['hook']!r}")
+    if kind == "steering_vector" and not isinstance(meta["model"], str):
+        raise ArtifactError(f"{path}: a steering vector's model must be a name, got {meta['model']!r}")
+    if kind == "probe" and not isinstance(meta["params"], dict):
+        raise ArtifactError(
+            f"{path}: params must be a JSON object of hyper-parameters, got {meta['params']!r}"
+        )
+    names = {"direction"} if kind == "steering_vector" else {a.rstrip("_") for a in PROBE_TENSORS[cls]}
+    missing, extra = names - OPTIONAL_TENSORS - set(tensors), set(tensors) - names
+    if missing or extra:
+        raise ArtifactError(
+            f"{path}: a {cls or kind} needs tensors {sorted(names)}, missing {sorted(missing)}, "
+            f"unexpected {sorted(extra)}"
+        )
     for key, tensor in tensors.items():
-        expected = (1,) if key == "intercept" else (meta["d_model"],)
+        expected = (1,) if key == "intercept" else (d_model,)
         if tuple(tensor.shape) != expected:
             raise ArtifactError(
                 f"{path}: tensor {key} has shape {tuple(tensor.shape)}, expected {expected} "
-                f"(d_model {meta['d_model']})"
+                f"(d_model {d_model})"
             )
-    if model is not None:
-        _check_fits(meta, model, path)
-    if meta.get("kind") == "steering_vector":
-        return SteeringVector(tensors["direction"], meta["hook"], meta["model"], meta.get("info") or {})
-    if meta.get("kind") == "probe" and meta.get("class") in PROBE_CLASSES:
-        return _restore_probe(meta, tensors)
-    raise ArtifactError(f"{path}: unknown artifact kind {meta.get('kind')!r} / class {meta.get('class')!r}")
+        if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
+            raise ArtifactError(
+                f"{path}: tensor {key} must hold finite floats, got {tensor.dtype} with NaN/inf"
+            )
 
 
 def _probe_tensors(probe) -> dict[str, torch.Tensor]:
     tensors = {}
     for attr in PROBE_TENSORS[type(probe).__name__]:
         if not hasattr(probe, attr):
-            if attr in ("mean_", "scale_"):
-                continue  # a LogisticProbe rebuilt from a sweep keeps its scaling inside coef_
+            if attr.rstrip("_") in OPTIONAL_TENSORS:
+                continue
             raise ValueError(f"the {type(probe).__name__} is not fitted (no {attr}); fit it before saving")
-        tensors[attr.rstrip("_")] = torch.as_tensor(
-            np.atleast_1d(np.asarray(getattr(probe, attr), dtype=np.float32))
+        value = np.atleast_1d(np.asarray(getattr(probe, attr), dtype=np.float32))
+        if not np.isfinite(value).all():
+            raise ValueError(
+                f"the {type(probe).__name__}'s {attr} holds NaN or inf (first at index "
+                f"{int(np.flatnonzero(~np.isfinite(value))[0])}); refit the probe before saving"
+            )
+        tensors[attr.rstrip("_")] = torch.as_tensor(value)
+    widths = {key: t.shape[0] for key, t in tensors.items() if key != "intercept"}
+    if len(set(widths.values())) != 1 or tensors.get("intercept", torch.zeros(1)).shape != (1,):
+        raise ValueError(
+            f"the {type(probe).__name__}'s learned vectors disagree in width: {widths}; refit it"
         )
     return tensors
 
 
-def _restore_probe(meta: dict, tensors: dict[str, torch.Tensor]):
-    probe = PROBE_CLASSES[meta["class"]](**meta["params"])
+def _restore_probe(meta: dict, tensors: dict[str, torch.Tensor], path: Path):
+    try:
+        probe = PROBE_CLASSES[meta["class"]](**meta["params"])
+    except TypeError as error:
+        raise ArtifactError(f"{path}: params {meta['params']} do not fit {meta['class']}: {error}") from error
     for key, tensor in tensors.items():
-        value = tensor.numpy().astype(np.float64)
+        value = tensor.double().numpy()
         setattr(probe, f"{key}_", float(value[0]) if key == "intercept" else value)
     probe.classes_ = np.array([0, 1])
     probe.n_features_in_ = meta["d_model"]
     return probe
 
 
-def _check_fits(meta: dict, model, path: Path) -> None:
-    d_model = int(model.cfg.d_model)
+def _check_fits(meta: dict, model, path: Path, check_model: bool) -> None:
+    d_model, name = int(model.cfg.d_model), str(model.cfg.model_name)
     if meta["d_model"] != d_model:
         raise ArtifactError(
-            f"{path} was made for d_model {meta['d_model']} ({meta['model']}), but the model has d_model "
-            f"{d_model} ({model.cfg.model_name})"
+            f"{path} was made for d_model {meta['d_model']} ({meta.get('model')}), but the model has d_model "
+            f"{d_model} ({name})"
         )
     if meta.get("hook") and meta["hook"] not in model.hook_dict:
-        raise ArtifactError(f"{path} applies at {meta['hook']}, which {model.cfg.model_name} does not have")
+        raise ArtifactError(f"{path} applies at {meta['hook']}, which {name} does not have")
+    if check_model and meta.get("model") is not None and meta["model"] != name:
+        raise ArtifactError(
+            f"{path} was made on model {meta['model']!r}, but this model is {name!r}; load it with "
+            "check_model=False to use it anyway (e.g. on a fine-tune of the same width)"
+        )
 
 
 def export_gguf(vector: SteeringVector, path: str | Path, model_hint: str = "llama") -> Path:
@@ -178,15 +323,18 @@ def export_gguf(vector: SteeringVector, path: str | Path, model_hint: str = "lla
     """
     import gguf
 
+    if not isinstance(vector, SteeringVector):
+        raise TypeError(
+            f"export_gguf writes a SteeringVector, got a {type(vector).__name__}; for a probe use "
+            "SteeringVector.from_probe(probe, hook=..., model=...)"
+        )
     match = HOOK_PATTERN.match(vector.hook)
     if match.group(2) != "resid_post" or vector.layer < 1:
         raise ValueError(
             f"llama.cpp control vectors apply at blocks.L.hook_resid_post with L >= 1; got {vector.hook}"
         )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+
+    def write(tmp: Path) -> None:
         writer = gguf.GGUFWriter(str(tmp), "controlvector")
         writer.add_string("controlvector.model_hint", model_hint)
         writer.add_uint32("controlvector.layer_count", 1)
@@ -195,7 +343,5 @@ def export_gguf(vector: SteeringVector, path: str | Path, model_hint: str = "lla
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return _write_atomically(Path(path), write)

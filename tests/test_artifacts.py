@@ -79,7 +79,8 @@ def test_probes_round_trip_with_metadata(tmp_path, tiny, index):
 
 
 def test_vectors_round_trip_and_are_refused_by_a_model_they_do_not_fit(tmp_path, tiny):
-    vec = SteeringVector(torch.randn(32), HOOK, "tiny-native", {"method": "mean_difference"})
+    # made on the tiny model itself: load(model=) now also checks the model name ("native")
+    vec = SteeringVector(torch.randn(32), HOOK, str(tiny.cfg.model_name), {"method": "mean_difference"})
     restored = load(save(vec, tmp_path / "v.safetensors"), model=tiny)
     assert torch.equal(restored.direction, vec.direction) and restored.info == vec.info
     wide = SteeringVector(torch.randn(64), HOOK, "other-model")
@@ -98,7 +99,13 @@ def test_malformed_files_are_refused(tmp_path):
     save_file(
         {"direction": torch.zeros(4)},
         str(path),
-        metadata={"format_version": "1", "d_model": "8", "kind": json.dumps("steering_vector")},
+        metadata={
+            "format_version": "1",
+            "d_model": "8",
+            "kind": json.dumps("steering_vector"),
+            "hook": HOOK,
+            "model": "m",
+        },
     )
     with pytest.raises(ArtifactError, match="d_model 8"):
         load(path)
