@@ -6,6 +6,11 @@ For each vector (typically one per layer) and each multiplier, every evaluation 
 once and shared by all vectors. Mode ``"project"`` has no multiplier: any non-zero multiplier
 becomes one cell per vector, recorded with multiplier 1.
 
+Steering applies at every position (``positions="all"``). Scoring reads the distribution at the
+prompt's own positions, so ``"after_prompt"`` would steer nothing, and a first position would mean
+a different token in every left-padded batch: both are refused. Every argument is checked before
+anything is scored.
+
 Example:
     >>> result = dose_response(model, {12: vec12, 16: vec16}, [-4, 0, 4],
     ...                        {"letter": letter_opinions, "capability": baseline_questions})
@@ -18,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -25,7 +31,7 @@ from hooks import steer
 from probes.behaviour import sycophancy_metrics
 from probes.datasets.choices import ChoiceSet
 from probes.scoring import option_logprobs
-from probes.steering import SteeringVector
+from probes.steering import SteeringVector, as_real
 
 
 @dataclass
@@ -81,25 +87,47 @@ class DoseResponse:
 
 def dose_response(
     model,
-    vectors: Mapping[object, SteeringVector],
-    multipliers: Sequence[float | int],
+    vectors: Any,  # Mapping[object, SteeringVector]; checked by hand
+    multipliers: Any,  # a list of real numbers
     sets: Mapping[str, ChoiceSet],
     *,
     mode: str = "add",
-    positions: str = "all",
+    positions: Any = "all",
     batch_size: int = 16,
     n_boot: int = 1000,
     seed: int = 0,
     progress: bool = True,
 ) -> DoseResponse:
     """Score every set under every (vector, multiplier) cell; see the module docstring."""
+    if not isinstance(vectors, Mapping):
+        raise TypeError(
+            f"vectors must be a mapping {{layer: SteeringVector}}, got {type(vectors).__name__}; "
+            "e.g. dose_response(model, {12: vec}, ...)"
+        )
     if not vectors:
         raise ValueError("no vectors given; pass e.g. {layer: SteeringVector}")
+    for key, vector in vectors.items():
+        if not isinstance(vector, SteeringVector):
+            raise TypeError(f"vectors[{key!r}] must be a SteeringVector, got {type(vector).__name__}")
+    if not (isinstance(positions, str) and positions == "all"):
+        raise ValueError(
+            f"dose_response steers positions='all' only, got {positions!r}: scoring reads the prompt's own "
+            "positions, so 'after_prompt' would steer nothing, and a first position would mean another "
+            "token in every (left-padded) batch"
+        )
+    if isinstance(multipliers, (str, bytes)) or not isinstance(multipliers, Sequence):
+        kind = type(multipliers).__name__
+        raise TypeError(
+            f"multipliers must be a list of numbers such as [-4, 0, 4], got {kind} {multipliers!r}"
+        )
+    values = [as_real(m, "each multiplier") for m in multipliers]
+    if not values:
+        raise ValueError("no multipliers given")
     if not sets or any(len(s) == 0 for s in sets.values()):
         raise ValueError("every evaluation set must hold at least one item")
-    multipliers = sorted({float(m) if mode != "project" or m == 0 else 1.0 for m in multipliers})
-    if not multipliers:
-        raise ValueError("no multipliers given")
+    with steer(model, list(vectors.values()), 1.0, mode=mode):  # refuses a vector that does not fit
+        pass
+    multipliers = sorted({m if mode != "project" or m == 0 else 1.0 for m in values})
     result = DoseResponse(mode=mode, positions=positions, layers=list(vectors), multipliers=multipliers)
     prompts = {name: (s.prompts(model), [item.options for item in s]) for name, s in sets.items()}
 

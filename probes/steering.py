@@ -10,8 +10,11 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -37,11 +40,27 @@ class SteeringVector:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if not HOOK_PATTERN.match(self.hook):
+        if not isinstance(self.hook, str) or not HOOK_PATTERN.match(self.hook):
             raise ValueError(f"hook must look like 'blocks.<layer>.hook_<site>', got {self.hook!r}")
-        direction = torch.as_tensor(self.direction).detach().to("cpu", torch.float32)
-        if direction.ndim != 1 or not torch.isfinite(direction).all():
-            raise ValueError(f"direction must be a finite 1-D vector, got shape {tuple(direction.shape)}")
+        if not isinstance(self.model_name, str):
+            raise TypeError(f"model_name must be a str (the model's cfg.model_name), got {self.model_name!r}")
+        try:
+            direction = torch.as_tensor(self.direction).detach()
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(
+                f"direction must be a 1-D float tensor or array, got {type(self.direction).__name__}"
+            ) from error
+        if direction.dtype == torch.bool or direction.is_complex():
+            raise TypeError(f"direction must hold real numbers, got dtype {direction.dtype}")
+        direction = direction.to("cpu", torch.float32)
+        if direction.ndim != 1 or direction.numel() == 0:
+            raise ValueError(f"direction must be a non-empty 1-D vector, got shape {tuple(direction.shape)}")
+        bad = int((~torch.isfinite(direction)).sum())
+        if bad:
+            raise ValueError(
+                f"direction must be finite, got {bad} NaN/inf values of {direction.numel()} "
+                "(in float32: a scale too large overflows)"
+            )
         object.__setattr__(self, "direction", direction)
 
     @property
@@ -91,16 +110,34 @@ class SteeringVector:
     def __sub__(self, other: SteeringVector) -> SteeringVector:
         return self + (-1.0) * other
 
-    def __mul__(self, scale: float | int) -> SteeringVector:
-        return replace(self, direction=self.direction * float(scale))
+    def __mul__(self, scale: Any) -> SteeringVector:  # any real number: checked by as_real
+        return replace(self, direction=self.direction * as_real(scale, "scale"))
 
     __rmul__ = __mul__
 
     def __neg__(self) -> SteeringVector:
         return -1.0 * self
 
-    def __truediv__(self, scale: float | int) -> SteeringVector:
+    def __truediv__(self, scale: Any) -> SteeringVector:
+        scale = as_real(scale, "divisor")
+        if scale == 0:
+            raise ValueError("cannot divide a steering vector by 0")
         return self * (1.0 / scale)
+
+
+def as_real(value: Any, name: str) -> float:
+    """`value` as a finite float: an int or float (Python or NumPy), or a 0-d tensor or array of one.
+
+    Booleans, strings and arrays of several values are refused (TypeError), NaN and inf too (ValueError).
+    """
+    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a real number (int, float, or a 0-d tensor), got {kind} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
 
 
 def _model_name(model) -> str:

@@ -82,8 +82,8 @@ def test_positions_int_tensor_and_after_prompt(tiny):
 
     with steer(tiny, vec, 2.0, positions="after_prompt"):
         first, _ = resid(tiny, tokens)  # the prompt: untouched
-        longer = torch.cat([tokens, tokens[:, -2:]], dim=1)
-        second, _ = resid(tiny, longer)  # a longer pass: only the new positions
+        longer = torch.cat([tokens, tokens[:, -1:]], dim=1)
+        second, _ = resid(tiny, longer)  # an uncached decoding step (one more token): only the new one
     n = tokens.shape[1]
     clean_longer, _ = resid(tiny, longer)
     assert torch.equal(first, clean)
