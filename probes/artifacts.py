@@ -115,14 +115,7 @@ def save(
 
 def read_metadata(path: str | Path) -> dict:
     """The decoded header metadata of an artifact (not verified: `load` checks the checksum)."""
-    raw, _ = _read(Path(path), tensors=False)
-    decoded = {}
-    for key, value in raw.items():
-        try:
-            decoded[key] = json.loads(value)
-        except json.JSONDecodeError:
-            decoded[key] = value
-    return decoded
+    return _decode(_read(Path(path), tensors=False)[0])
 
 
 def load(path: str | Path, model=None, *, check_model: bool = True):
@@ -150,7 +143,7 @@ def load(path: str | Path, model=None, *, check_model: bool = True):
             f"{path} is corrupted: its sha256 checksum does not match its contents (a changed byte or a "
             "hand edit); re-save or re-download it"
         )
-    meta = read_metadata(path)
+    meta = _decode(raw)
     _check_contents(meta, tensors, path)
     if model is not None:
         _check_fits(meta, model, path, check_model)
@@ -159,6 +152,16 @@ def load(path: str | Path, model=None, *, check_model: bool = True):
             tensors["direction"].float(), meta["hook"], meta.get("model"), meta.get("info") or {}
         )
     return _restore_probe(meta, tensors, path)
+
+
+def _decode(raw: dict[str, str]) -> dict:
+    decoded = {}
+    for key, value in raw.items():
+        try:
+            decoded[key] = json.loads(value)
+        except json.JSONDecodeError:
+            decoded[key] = value
+    return decoded
 
 
 def _json(key: str, value) -> str:
@@ -211,7 +214,7 @@ def _read(path: Path, tensors: bool) -> tuple[dict[str, str], dict[str, torch.Te
         with safe_open(str(path), framework="pt") as f:
             raw = f.metadata()
             values = {key: f.get_tensor(key) for key in f.keys()} if tensors else {}
-    except Exception as error:  # safetensors raises its own error type for every malformed file
+    except SafetensorError as error:
         raise ArtifactError(
             f"{path} is not a readable safetensors file ({error}); it may be truncated or of another "
             "format: re-save or re-download it"

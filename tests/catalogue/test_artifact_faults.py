@@ -153,7 +153,7 @@ def test_every_single_bit_flip_is_refused_or_flagged(tmp_path):
             warnings.simplefilter("always")
             try:
                 load(path)
-            except (ArtifactError, ValueError, OSError):
+            except ArtifactError:
                 continue
         if not any(issubclass(w.category, UnverifiedArtifactWarning) for w in caught):
             silent.append(i)

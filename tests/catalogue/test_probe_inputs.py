@@ -220,6 +220,16 @@ def test_logistic_large_C_on_separable_data_finds_a_separator(C):
     assert abs(fitted.direction_[0]) > 0.9  # the margin lies along feature 0
 
 
+@pytest.mark.parametrize("C", [1e-4, 1.0, 1e4])
+@pytest.mark.parametrize("seed", range(3))
+def test_logistic_on_classes_without_any_difference_fits_at_chance(C, seed):
+    # every row appears once in each class: the optimum is zero weights, accuracy exactly 0.5
+    x = np.random.default_rng(seed).normal(size=(50, D)).astype(np.float32)
+    fitted = LogisticProbe(C=C).fit(np.concatenate([x, x[::-1]]), np.repeat([0, 1], 50))
+    assert fitted.score(np.concatenate([x, x]), np.repeat([0, 1], 50)) == 0.5
+    assert np.abs(fitted.coef_).max() < 1e-4
+
+
 def test_logistic_refuses_constant_activations():
     with clear_error("constant", "variation"):  # was: coef 0 and a NaN direction_
         LogisticProbe().fit(np.ones((20, D), np.float32), np.arange(20) % 2)
