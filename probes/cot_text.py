@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ _CLOSERS = "\"')]}\u2019\u201d"
 _OPENERS = "\"'([{\u2018\u201c"
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: Any) -> list[tuple[int, int]]:  # a str; checked by hand
     """Character spans ``[start, end)`` of the sentences of `text`, covering it exactly.
 
     Rules:
@@ -68,6 +69,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         >>> split_sentences("1. Add 2.5 and 1.\\n2. Done")
         [(0, 18), (18, 25)]
     """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str (a chain of thought), got {type(text).__name__}")
     n = len(text)
     i = n - len(text.lstrip())
     if i == n:
@@ -109,7 +112,7 @@ def _period_ends(text: str, i: int) -> bool:
     return not (word[:-1].isdigit() and not text[line_start:first].strip())
 
 
-def sentence_prefixes(text: str) -> list[str]:
+def sentence_prefixes(text: Any) -> list[str]:  # a str; checked by split_sentences
     """The n + 1 truncations of a CoT of n sentences: "" (nothing shown), then after each sentence.
 
     Prefix k is ``text[:end of sentence k - 1]`` (trailing whitespace included); the last is `text`.
