@@ -52,6 +52,8 @@ class SteeringVector:
             ) from error
         if direction.dtype == torch.bool or direction.is_complex():
             raise TypeError(f"direction must hold real numbers, got dtype {direction.dtype}")
+        if direction.is_meta:
+            raise ValueError("direction is a meta tensor (no values); compute it on a real device first")
         direction = direction.to("cpu", torch.float32)
         if direction.ndim != 1 or direction.numel() == 0:
             raise ValueError(f"direction must be a non-empty 1-D vector, got shape {tuple(direction.shape)}")

@@ -472,6 +472,12 @@ VECTOR_ERRORS = [
         ["non-empty", r"\(0,\)"],
     ),
     (
+        "direction-meta",
+        lambda v: SteeringVector(torch.empty(4, device="meta"), HOOK, "m"),
+        ValueError,
+        ["meta"],
+    ),
+    (
         "hook-without-layer",
         lambda v: SteeringVector(torch.ones(3), "resid_post", "m"),
         ValueError,
