@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import no_type_check
@@ -22,7 +23,7 @@ from hooks.capture import capture_batch
 from hooks.names import hook_names_for, resolve_layers
 from hooks.positions import Position, TokenRanges, check_position, resolve_positions
 from hooks.spans import SpanActivations
-from hooks.store import ActivationStore, fingerprint
+from hooks.store import ActivationStore, fingerprint, requested_layers
 from hooks.tokens import Encoded, encode, left_pad, pad_id_of, prompt_kind
 
 
@@ -53,7 +54,8 @@ def extract_activations(
 
     With `out_dir`, results stream to safetensors shards of `shard_size` prompts and an
     :class:`~hooks.store.ActivationStore` is returned; rerunning the same call resumes,
-    skipping finished shards. Memory is then bounded by one shard, not by the prompt count.
+    skipping finished shards and recomputing any that fail their checksum (with a warning).
+    Memory is then bounded by one shard, not by the prompt count.
 
     Example:
         >>> acts = extract_activations(model, prompts, layers=[6, 12], position=-1, batch_size=32)
@@ -62,7 +64,7 @@ def extract_activations(
     batch_size, shard_size = _count(batch_size, "batch_size"), _count(shard_size, "shard_size")
     position = check_position(position)
     _check_device(out_device)
-    layer_list = resolve_layers(_layer_request(layers), model.cfg.n_layers)
+    layer_list = resolve_layers(requested_layers(layers), model.cfg.n_layers)
     names = hook_names_for(model, layer_list, site)
     run = _Run(model, prompts, names, layer_list, position, batch_size, out_device)
     chunks = range(0, len(prompts), shard_size)
@@ -74,9 +76,12 @@ def extract_activations(
         key = fingerprint(model, prompts, layer_list, site, position)
         store = ActivationStore.open(out_dir, key, len(prompts), shard_size, layer_list, site)
         for shard, first in enumerate(chunks):
-            if store.has_shard(shard):
+            problem = store.shard_problem(shard)
+            if problem is None:
                 bar.update(min(shard_size, len(prompts) - first))
                 continue
+            if store.shard_path(shard).exists():
+                warnings.warn(f"{problem}; recomputing it", stacklevel=2)
             store.write_shard(shard, run.chunk(first, first + shard_size, bar))
         return store
     finally:
@@ -109,22 +114,6 @@ def _count(value, name: str) -> int:
     if value < 1:
         raise ValueError(message)
     return int(value)
-
-
-def _layer_request(layers) -> int | list[int] | None:
-    """`layers` with numpy integers as ints; ranges and duplicates are left to resolve_layers."""
-    if layers is None or (isinstance(layers, (int, np.integer)) and not isinstance(layers, bool)):
-        return None if layers is None else int(layers)
-    if isinstance(layers, (str, bytes, set, frozenset)) or not isinstance(layers, Iterable):
-        raise TypeError(
-            f"layers must be an int, an ordered list of ints or None (all layers), got {layers!r:.60} "
-            f"({type(layers).__name__})"
-        )
-    requested = list(layers)
-    for layer in requested:
-        if not isinstance(layer, (int, np.integer)) or isinstance(layer, bool):
-            raise TypeError(f"layer indices must be ints, got {layer!r} ({type(layer).__name__})")
-    return [int(layer) for layer in requested]
 
 
 def _check_device(out_device) -> None:
