@@ -10,6 +10,8 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
+from typing import no_type_check
 
 import torch
 from jaxtyping import Float, Int
@@ -49,7 +51,14 @@ class SpanActivations:
         """For each row of `values`, the index of the prompt it came from."""
         return torch.repeat_interleave(torch.arange(len(self.lengths)), self.lengths)
 
+    @no_type_check  # `i` is checked by hand
     def __getitem__(self, i: int) -> Float[Tensor, "tokens layer d_model"]:
+        """The tokens of prompt `i` (negative counts from the end)."""
+        if not isinstance(i, Integral) or isinstance(i, bool):
+            raise TypeError(
+                f"a prompt index must be an int, got {i!r} ({type(i).__name__}); "
+                "for a boolean mask or several prompts, use .values with .prompt_index"
+            )
         if not -len(self) <= i < len(self):
             raise IndexError(f"prompt index {i} out of range for {len(self)} prompts")
         offsets = self.offsets

@@ -61,8 +61,8 @@ def prompt_kind(prompts: Sequence) -> str:
 
 def _is_token_list(prompt) -> bool:
     if isinstance(prompt, Tensor):
-        floating = prompt.is_floating_point() or prompt.is_complex() or prompt.dtype == torch.bool
-        return prompt.ndim == 1 and not floating
+        not_ids = prompt.is_floating_point() or prompt.is_complex() or prompt.dtype == torch.bool
+        return prompt.ndim == 1 and not not_ids
     if isinstance(prompt, np.ndarray):
         return prompt.ndim == 1 and np.issubdtype(prompt.dtype, np.integer)
     if isinstance(prompt, (str, bytes, bytearray)) or not isinstance(prompt, Sequence):

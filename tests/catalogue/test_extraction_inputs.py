@@ -252,3 +252,26 @@ def test_sizes_and_devices_do_not_change_values(tiny, kwargs):
     prompts = ["abcd", "efgh", "ijkl"]  # equal lengths: no padding, so batching changes nothing
     one_at_a_time = run(tiny, prompts=prompts, batch_size=1)
     torch.testing.assert_close(run(tiny, prompts=prompts, **kwargs), one_at_a_time, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "index, kind, words",
+    [
+        pytest.param(1.5, TypeError, ["prompt index", "float"], id="float"),
+        pytest.param(True, TypeError, ["prompt index", "bool"], id="bool"),
+        pytest.param(
+            torch.tensor([0, 1]), TypeError, ["prompt index", "Tensor", "prompt_index"], id="tensor"
+        ),
+        pytest.param(2, IndexError, ["prompt index 2", "2 prompts"], id="past-end"),
+        pytest.param(-3, IndexError, ["prompt index -3", "2 prompts"], id="before-start"),
+    ],
+)
+def test_indexing_token_by_token_results_badly_is_a_clear_error(tiny, index, kind, words):
+    spans = run(tiny, position=Span(start=0, unit="token", reduce=None))
+    with clear_error(*words, kind=kind):
+        spans[index]
+
+
+def test_indexing_token_by_token_results_by_numpy_and_negative_ints(tiny):
+    spans = run(tiny, position=Span(start=0, unit="token", reduce=None))
+    assert torch.equal(spans[np.int64(1)], spans.values[5:]) and torch.equal(spans[-2], spans.values[:5])
