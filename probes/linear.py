@@ -72,8 +72,9 @@ def check_C(C) -> float:
 def fit_logistic_checked(x: torch.Tensor, y: torch.Tensor, C, max_iter: int = 50, names=None):
     """`fit_logistic` on ``x [problem, n, d]``, refusing a solution whose loss is worse than at the start.
 
-    Newton's method without a line search can diverge on (nearly) separable data at a very large
-    C (in float32 the curvature underflows); the solution then misclassifies with huge weights.
+    The solver's line search keeps every step downhill, so this is a safety net: a solution worse
+    than zero weights (as plain Newton gave on separable data at a very large C: huge weights,
+    chance accuracy) is refused rather than returned.
     """
     C = check_C(C)
     if isinstance(max_iter, bool) or not isinstance(max_iter, Integral) or max_iter < 1:
@@ -88,8 +89,8 @@ def fit_logistic_checked(x: torch.Tensor, y: torch.Tensor, C, max_iter: int = 50
         where = "" if names is None else f" at layer(s) {[names[i] for i in bad]}"
         raise ValueError(
             f"the logistic fit diverged{where}: loss {float(loss[bad[0]]):.3g} after fitting, "
-            f"{start:.3g} at zero weights; C={C:g} is too large for these (nearly) separable classes, "
-            "use a smaller C (e.g. C <= 1e4)"
+            f"{start:.3g} at zero weights, with C={C:g}; use a smaller C (e.g. C <= 1e4) or report "
+            "this as a bug with the data that caused it"
         )
     return w, b
 
