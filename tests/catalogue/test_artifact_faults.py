@@ -174,21 +174,33 @@ def test_a_saved_artifact_carries_a_checksum_and_loads_without_warning(tmp_path,
         )
 
 
-# --- old files without a checksum (the shipped artifacts) ------------------------------------------------
+# --- the shipped artifacts, and old files without a checksum -----------------------------------------
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_shipped_artifacts_without_checksum_load_with_a_warning(path):
+def test_shipped_artifacts_carry_a_checksum_and_load_verified(path):
     meta = read_metadata(path)
-    assert "sha256" not in meta  # written before checksums existed
-    with pytest.warns(UnverifiedArtifactWarning, match=f"{path.name}.*no checksum.*re-save"):
+    assert len(meta["sha256"]) == 64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         restored = load(path)
     kind = "steering_vector" if isinstance(restored, SteeringVector) else "probe"
     assert kind == meta["kind"] and type(restored).__name__ == meta["class"]
 
 
-def test_resaving_a_shipped_artifact_adds_a_checksum_and_keeps_its_numbers(tmp_path):
-    path = next(p for p in SHIPPED if read_metadata(p)["kind"] == "probe")
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_a_file_without_checksum_loads_with_a_warning(tmp_path, path):
+    """Files written before checksums existed load, but never silently."""
+    tensors, header = parts(path)
+    old = forge(tmp_path / path.name, tensors, header, checksum=False)
+    assert "sha256" not in read_metadata(old)
+    with pytest.warns(UnverifiedArtifactWarning, match=f"{path.name}.*no checksum.*re-save"):
+        load(old)
+
+
+def test_resaving_an_old_artifact_adds_a_checksum_and_keeps_its_numbers(tmp_path):
+    shipped = next(p for p in SHIPPED if read_metadata(p)["kind"] == "probe")
+    path = forge(tmp_path / shipped.name, *parts(shipped), checksum=False)
     with pytest.warns(UnverifiedArtifactWarning):
         probe = load(path)
     meta = read_metadata(path)
