@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import clear_error
+from catalogue_checks import clear_error
 from safetensors.torch import save_file
 
 from probes import artifacts

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from conftest import clear_error
+from catalogue_checks import clear_error
 
 from probes.cot_answers import extract_answer, extract_answers
 from probes.cot_text import sentence_prefixes, split_sentences

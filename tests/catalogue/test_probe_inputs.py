@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import clear_error
+from catalogue_checks import clear_error
 from sklearn.exceptions import NotFittedError
 
 from probes.contrast import CCSProbe, PCAProbe

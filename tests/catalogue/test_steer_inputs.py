@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import clear_error
+from catalogue_checks import clear_error
 
 from hooks import steer
 from probes import SteeringVector

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import clear_error
+from catalogue_checks import clear_error
 from safetensors.torch import load_file, save_file
 
 from hooks import ActivationStore, Span, extract_activations
