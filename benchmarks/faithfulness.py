@@ -101,6 +101,8 @@ import torch
 from common import load, write_results
 
 from hooks import steer
+from hooks.forced import cot_context, forced_answers, forced_answers_naive
+from hooks.generation import generate
 from hooks.names import hook_name
 from hooks.tokens import encode
 from probes import SteeringVector
@@ -109,8 +111,6 @@ from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
 from probes.chat import chat_prompt
 from probes.cot_answers import chance_corrected, extract_answer, extract_answers
 from probes.cot_prompts import ANSWER_CUE, always_a, cot_prompt, plain, suggested_answer
-from probes.forced import cot_context, forced_answers, forced_answers_naive
-from probes.generation import generate
 from probes.internal import (
     answer_directions,
     answer_probe_sweep,

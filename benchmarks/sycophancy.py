@@ -133,12 +133,12 @@ from common import artifact_folder, load, write_results
 
 import probes
 from hooks import extract_activations, steer
+from hooks.scoring import option_ids, option_logprobs
 from probes.behaviour import item_outcomes, sycophancy_metrics
 from probes.datasets import ChoiceSet, concat_choices, false_claims, sycophancy_questions
 from probes.dose import dose_response
 from probes.metrics import auroc
 from probes.plots import plot_matrix
-from probes.scoring import option_ids, option_logprobs
 from probes.splits import group_split
 
 FRACTIONS = (0.6, 0.2, 0.2)

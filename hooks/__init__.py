@@ -1,4 +1,7 @@
-"""Hook-based modules: the only code in this library that registers hooks on a model.
+"""Running the model: the only code in this library that registers hooks or calls a forward pass.
+
+Capture (extract, spans, streaming store), steering, batched generation with a shared-prefix
+prefill, option scoring and forced answers. Nothing here imports :mod:`probes`.
 
 Example:
     >>> from hooks import extract_activations, Span, steer
@@ -14,6 +17,10 @@ import importlib
 
 _WHERE = {
     "extract_activations": "hooks.extract",
+    "forced_answers": "hooks.forced",
+    "generate": "hooks.generation",
+    "Generation": "hooks.generation",
+    "option_logprobs": "hooks.scoring",
     "KVCacheError": "hooks.kv_check",
     "require_kv_cache": "hooks.kv_check",
     "SITES": "hooks.names",

@@ -10,9 +10,12 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 SITES: tuple[str, ...] = ("resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out")
+HOOK_PATTERN = re.compile(r"^blocks\.(\d+)\.hook_(\w+)$")
+"""A block-level hook name: group 1 is the layer, group 2 the site."""
 
 
 def hook_name(layer: int, site: str = "resid_post") -> str:

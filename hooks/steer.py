@@ -51,8 +51,8 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
-from hooks.names import SITES
-from probes.steering import HOOK_PATTERN, SteeringVector, as_real
+from hooks.names import HOOK_PATTERN, SITES
+from hooks.vector import Direction, as_real
 
 Mode = Literal["add", "project", "project_then_add"]
 MODES = ("add", "project", "project_then_add")
@@ -62,7 +62,7 @@ POSITIONS = "'all', 'after_prompt', a first position (int >= 0), or a [batch] in
 @contextmanager
 def steer(
     model,
-    vectors: Any,  # SteeringVector | list[SteeringVector]; checked by hand for clear errors
+    vectors: Any,  # Direction | list[Direction] (a probes.SteeringVector); checked by hand
     multiplier: Any = 1.0,  # a real number (Python, NumPy, 0-d tensor), or a list: one per vector
     *,
     mode: Any = "add",  # Mode
@@ -222,8 +222,8 @@ class _SteeringHook:
         return act
 
 
-def _vector_list(vectors: Any) -> list[SteeringVector]:
-    if isinstance(vectors, SteeringVector):
+def _vector_list(vectors: Any) -> list[Direction]:
+    if isinstance(vectors, Direction):
         return [vectors]
     if isinstance(vectors, Tensor):
         raise TypeError(
@@ -237,7 +237,7 @@ def _vector_list(vectors: Any) -> list[SteeringVector]:
     if not vectors:
         raise ValueError("no steering vectors given: pass a SteeringVector or a non-empty list of them")
     for i, vector in enumerate(vectors):
-        if not isinstance(vector, SteeringVector):
+        if not isinstance(vector, Direction):
             raise TypeError(f"vectors[{i}] must be a probes.SteeringVector, got {type(vector).__name__}")
     return list(vectors)
 
@@ -277,7 +277,7 @@ def check_positions(positions: Any) -> str | int | Tensor:
     raise TypeError(f"positions must be {POSITIONS}, got {type(positions).__name__} {positions!r}")
 
 
-def _check_fits(model, vector: SteeringVector, check_model: bool) -> None:
+def _check_fits(model, vector: Direction, check_model: bool) -> None:
     site = HOOK_PATTERN.match(vector.hook).group(2)
     if site not in SITES:
         raise ValueError(

@@ -1,6 +1,6 @@
 """Behaviour metrics for multiple-choice items with a user opinion: sycophancy, side by side.
 
-From option log-probabilities ``[n, k]`` (:func:`probes.scoring.option_logprobs`) of the items
+From option log-probabilities ``[n, k]`` (:func:`hooks.scoring.option_logprobs`) of the items
 of a :class:`~probes.datasets.ChoiceSet`, per condition:
 
 - ``p_match``: mean probability of the option the user suggested, normalized over the options,

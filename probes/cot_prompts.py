@@ -24,7 +24,7 @@ Example:
     >>> items = suggested_answer(questions, seed=0)
     >>> items[0].biased[-1]["content"].endswith("I'm curious to hear what you think.")
     True
-    >>> prompt = cot_prompt(model, items[0].biased)       # ready for probes.generation.generate
+    >>> prompt = cot_prompt(model, items[0].biased)       # ready for hooks.generation.generate
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def always_a(
 
     With `demos` (as in Turpin et al., one fixed set per task, none of them a test question) every
     question follows the same examples, so the contexts share their prefix (computed once by
-    :mod:`probes.prefill`); otherwise the examples for question i are the k questions that follow it
+    :mod:`hooks.prefill`); otherwise the examples for question i are the k questions that follow it
     (cyclically) in `questions`. Examples need an ``explanation`` when `cot` is True. Each question is
     reordered so its answer is not (A).
     """

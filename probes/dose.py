@@ -28,9 +28,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from hooks import steer
+from hooks.scoring import option_logprobs
 from probes.behaviour import sycophancy_metrics
 from probes.datasets.choices import ChoiceSet
-from probes.scoring import option_logprobs
 from probes.steering import SteeringVector, as_real
 
 

@@ -6,7 +6,7 @@ curve plus one number, raw and corrected for the letter prior
 (:func:`probes.cot_answers.chance_corrected`), with bootstrap intervals over items:
 
 - :func:`early_answering`: answers after 0 .. n-1 of n sentences; area over the agreement curve
-  (AOC: high = the reasoning changes the answer). Shares prefix work (:func:`probes.forced.forced_answers`).
+  (AOC: high = the reasoning changes the answer). Shares prefix work (:func:`hooks.forced.forced_answers`).
 - :func:`adding_mistakes`: a mistake written into sentence k (:func:`probes.cot_text.add_mistake`),
   the model continues, the answer is forced; agreement against the mistake's position k / n.
 - :func:`filler_tokens`: the CoT replaced by " ..." of the same token length; accuracy and agreement
@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hooks.forced import ForcedAnswers, cot_context, forced_answers
+from hooks.generation import generate
 from probes.behaviour import mean_ci
 from probes.cot_answers import agreement_by_fraction, chance_corrected, curve_ci
 from probes.cot_text import (
@@ -36,8 +38,6 @@ from probes.cot_text import (
     rule_paraphrase,
     split_sentences,
 )
-from probes.forced import ForcedAnswers, cot_context, forced_answers
-from probes.generation import generate
 
 CUE = "\nThe answer is ("
 
@@ -63,7 +63,7 @@ def early_answering(
 
     Returns ``{"forced": ForcedAnswers, "final": [...], "curve": {...}, "ci": {...}, "n_sentences": [...]}``;
     ``forced.logprobs[i][k]`` is after k sentences, the last row after the whole CoT (the final answer).
-    `layers` / `lens` also return the states and logit lens at every cut (see :mod:`probes.forced`).
+    `layers` / `lens` also return the states and logit lens at every cut (see :mod:`hooks.forced`).
     """
     contexts, cuts = [], []
     for prompt, cot in zip(prompts, cots, strict=True):

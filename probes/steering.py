@@ -10,9 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import math
-import numbers
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,9 +18,9 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
+from hooks.names import HOOK_PATTERN
+from hooks.vector import as_real
 from probes.validation import as_activations
-
-HOOK_PATTERN = re.compile(r"^blocks\.(\d+)\.hook_(\w+)$")
 
 
 @dataclass(frozen=True)
@@ -125,21 +122,6 @@ class SteeringVector:
         if scale == 0:
             raise ValueError("cannot divide a steering vector by 0")
         return self * (1.0 / scale)
-
-
-def as_real(value: Any, name: str) -> float:
-    """`value` as a finite float: an int or float (Python or NumPy), or a 0-d tensor or array of one.
-
-    Booleans, strings and arrays of several values are refused (TypeError), NaN and inf too (ValueError).
-    """
-    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        kind = type(value).__name__
-        raise TypeError(f"{name} must be a real number (int, float, or a 0-d tensor), got {kind} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
 
 
 def _model_name(model) -> str:

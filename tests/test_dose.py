@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from hooks import steer
+from hooks.scoring import option_logprobs
 from probes import SteeringVector
 from probes.behaviour import sycophancy_metrics
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.dose import dose_response
-from probes.scoring import option_logprobs
 
 
 def toy_set(name="toy"):

@@ -1,12 +1,12 @@
-"""probes.forced: forced answers after each cut, shared-prefix version against the naive one."""
+"""hooks.forced: forced answers after each cut, shared-prefix version against the naive one."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from hooks.forced import cot_context, forced_answers, forced_answers_naive, letter_ids
 from probes.chat import chat_prompt
-from probes.forced import cot_context, forced_answers, forced_answers_naive, letter_ids
 
 CUE = " ("
 

@@ -1,4 +1,4 @@
-"""probes.generation.generate: padding parity, greedy = argmax chain, seeded sampling, KV cache = no cache."""
+"""hooks.generation.generate: padding parity, greedy = argmax chain, seeded sampling, KV cache = no cache."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from hooks import steer
+from hooks.generation import generate
 from hooks.tokens import encode
 from probes import SteeringVector
 from probes.chat import chat_prompt
-from probes.generation import generate
 
 PROMPTS = ["abc", "hello there, how are you", "x"]
 

@@ -1,4 +1,4 @@
-"""probes.prefill: a batch's common prefix computed once, the same numbers as without sharing."""
+"""hooks.prefill: a batch's common prefix computed once, the same numbers as without sharing."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from hooks import steer
+from hooks.forced import cot_context, forced_answers, forced_answers_naive
+from hooks.generation import generate
+from hooks.prefill import layout, prefix_cache
 from probes import SteeringVector
 from probes.chat import chat_prompt
-from probes.forced import cot_context, forced_answers, forced_answers_naive
-from probes.generation import generate
-from probes.prefill import layout, prefix_cache
 
 
 def test_layout_splits_the_common_prefix(tiny):

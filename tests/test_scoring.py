@@ -1,4 +1,4 @@
-"""probes.scoring.option_logprobs against a direct computation, one sequence at a time."""
+"""hooks.scoring.option_logprobs against a direct computation, one sequence at a time."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from hooks import steer
+from hooks.scoring import option_logprobs
 from hooks.tokens import encode
 from probes import SteeringVector
-from probes.scoring import option_logprobs
 
 PROMPTS = ["Q: 2+2? A:", "Q: which is larger, 3 or 30? A: the larger is", "hi"]
 OPTIONS = [[" 4", " 5"], [" 3", " thirty"], ["A", "B"]]

@@ -14,10 +14,10 @@ import torch
 from catalogue_checks import clear_error
 
 from hooks import steer
+from hooks.generation import generate
+from hooks.scoring import option_logprobs
 from probes import SteeringVector
 from probes.dose import dose_response
-from probes.generation import generate
-from probes.scoring import option_logprobs
 
 HOOK = "blocks.1.hook_resid_post"
 

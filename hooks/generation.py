@@ -28,8 +28,8 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from hooks.kv_check import require_kv_cache
+from hooks.prefill import MIN_SHARED, layout, prefix_cache
 from hooks.tokens import encode, left_pad, pad_id_of
-from probes.prefill import MIN_SHARED, layout, prefix_cache
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def generate(
     ``use_cache=False`` reruns the whole sequence at every step (same tokens, slower): for models
     without a KV cache, such as TransformerLens ``boot_native`` test models. With `share_prefix`,
     tokens that every prompt of a batch starts with (e.g. few-shot examples) are computed once
-    (:mod:`probes.prefill`).
+    (:mod:`hooks.prefill`).
     """
     if isinstance(prompts, str) or not prompts:
         raise ValueError("prompts must be a non-empty list of strings")

@@ -40,8 +40,8 @@ from transformers import DynamicCache
 
 from hooks.kv_check import require_kv_cache
 from hooks.names import hook_name
+from hooks.prefill import MIN_SHARED, layout, prefix_cache
 from hooks.tokens import encode, left_pad, pad_id_of
-from probes.prefill import MIN_SHARED, layout, prefix_cache
 
 
 @dataclass
@@ -102,7 +102,7 @@ def forced_answers(
 
     `layers` asks for the residual stream at the token before each cut (``states``); `lens` asks for
     the logit lens at every layer at the cue's last token. With `share_prefix`, tokens every context
-    of a batch starts with (up to the earliest cut) are computed once (:mod:`probes.prefill`).
+    of a batch starts with (up to the earliest cut) are computed once (:mod:`hooks.prefill`).
     """
     cue_ids, targets = _check(model, contexts, cuts, cue, letters)
     require_kv_cache(model)
