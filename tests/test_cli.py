@@ -66,3 +66,14 @@ def test_device_problems_are_named(device, words):
 
     assert words in device_problem(device)
     assert device_problem("cpu") is None
+
+
+def test_every_script_imports_what_it_runs_with():
+    """The imports after the early parse (not reached by --help) resolve, for every script at once."""
+    code = "import runpy, sys; sys.path.insert(0, 'benchmarks')\n" + "".join(
+        f"runpy.run_path('benchmarks/{script}', run_name='imported')\n" for script in SCRIPTS
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
