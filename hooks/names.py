@@ -50,7 +50,11 @@ def resolve_layers(layers: int | Iterable[int] | None, n_layers: int) -> list[in
             )
         resolved.append(layer % n_layers)
     if len(set(resolved)) != len(resolved):
-        raise ValueError(f"layers contains duplicates: {requested}")
+        seen = sorted({layer for layer in resolved if resolved.count(layer) > 1})
+        raise ValueError(
+            f"layers {requested} name layer(s) {seen} more than once (negative indices count from the end); "
+            "give each layer once, e.g. sorted(set(layers))"
+        )
     return resolved
 
 
