@@ -72,7 +72,7 @@ ERRORS = [
     ("layer-too-large", lambda m: {"layers": [4]}, ["layer 4", "out of range", "4 layers"]),
     ("layer-too-negative", lambda m: {"layers": [-5]}, ["layer -5", "out of range"]),
     ("layers-duplicate", lambda m: {"layers": [1, 1]}, [r"\[1\] more than once", "give each layer once"]),
-    ("layers-duplicate-via-negative", lambda m: {"layers": [1, -3]}, [r"\[1\] more than once", "from the end"]),
+    ("layers-duplicate-via-negative", lambda m: {"layers": [1, -3]}, [r"\[1\] more than", "from the end"]),
     ("layers-empty", lambda m: {"layers": []}, ["empty"]),
     ("layers-float-inside", lambda m: {"layers": [1.0]}, ["ints", "float"]),
     ("layers-bool", lambda m: {"layers": [True]}, ["ints", "bool"]),
