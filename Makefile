@@ -2,8 +2,8 @@
 #
 # Everything installs into a virtual environment in this folder ($(VENV), made on first use) from the
 # lock file: the exact versions the test suite last passed with. `make test-latest` instead installs the
-# newest versions pyproject.toml allows into $(VENV)-latest and runs the same tests, so a break in a new
-# release shows up by running one command. `make lock` rewrites the lock from pyproject.toml.
+# newest versions pyproject.toml allows into $(VENV)-latest (keeping the torch installed there, as
+# install does) and runs the same tests, so a break in a new release shows up by running one command. `make lock` rewrites the lock from pyproject.toml.
 PY ?= python3
 VENV ?= .venv
 PYTHON = $(VENV)/bin/python
@@ -39,7 +39,8 @@ test-unit: install
 test-latest:
 	test -x $(LATEST)/bin/python || $(PY) -m venv $(LATEST)
 	$(LATEST)/bin/python -c "import torch" 2>/dev/null || $(LATEST)/bin/python -m pip install $(TORCH)
-	$(LATEST)/bin/python -m pip install --upgrade --upgrade-strategy eager -e ".[dev]"
+	$(LATEST)/bin/python -c "import torch; print('torch==' + torch.__version__)" > $(LATEST)/torch-pin.txt
+	$(LATEST)/bin/python -m pip install --upgrade --upgrade-strategy eager -c $(LATEST)/torch-pin.txt -e ".[dev]"
 	$(LATEST)/bin/python -m pip install --no-deps -r requirements-data.lock
 	$(LATEST)/bin/python -m pip list --format=freeze | grep -iE "^(transformers|transformer-lens|torch|numpy|scikit-learn)=="
 	$(LATEST)/bin/python -m pytest
