@@ -31,6 +31,19 @@ def model_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def probe_study_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the studies that train probes and save artifacts: --C, --artifacts, --no-save, --quiet."""
+    parser.add_argument(
+        "--C",
+        type=float,
+        default=0.1,
+        help="inverse L2 strength of the logistic probes (default: %(default)s)",
+    )
+    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>/")
+    parser.add_argument("--no-save", action="store_true", help="do not write probe or vector artifacts")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line, then refuse a device this machine lacks (exit 2, one line)."""
     args = parser.parse_args(argv)

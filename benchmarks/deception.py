@@ -35,7 +35,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import model_parser, parse
+from common import model_parser, parse, probe_study_options
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,12 +69,6 @@ def parse_args() -> argparse.Namespace:
         "--on-policy", type=int, default=40, help="instructed test prompts to answer (0: skip)"
     )
     parser.add_argument(
-        "--C",
-        type=float,
-        default=0.1,
-        help="inverse L2 strength of the logistic probes (default: %(default)s)",
-    )
-    parser.add_argument(
         "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
     )
     parser.add_argument(
@@ -87,9 +81,7 @@ def parse_args() -> argparse.Namespace:
         default=Path("results/deception"),
         help="folder for results.json and plots (default: %(default)s)",
     )
-    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
-    parser.add_argument("--no-save", action="store_true", help="do not write probe and vector artifacts")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    probe_study_options(parser)
     args = parse(parser)
     if args.quick:
         args.n_instructed, args.n_roleplay, args.n_control, args.on_policy = 60, 40, 100, 10

@@ -36,7 +36,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import model_parser, parse
+from common import model_parser, parse, probe_study_options
 
 TASKS = ("capitals", "cities", "arithmetic", "comparisons")
 
@@ -73,12 +73,6 @@ def parse_args() -> argparse.Namespace:
         help="multipliers tried on the full-answer vectors",
     )
     parser.add_argument(
-        "--C",
-        type=float,
-        default=0.1,
-        help="inverse L2 strength of the logistic probes (default: %(default)s)",
-    )
-    parser.add_argument(
         "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
     )
     parser.add_argument(
@@ -108,9 +102,7 @@ def parse_args() -> argparse.Namespace:
         default=Path("results/sycophancy"),
         help="folder for results.json and plots (default: %(default)s)",
     )
-    parser.add_argument("--artifacts", type=Path, default=None, help="default artifacts/<model>/")
-    parser.add_argument("--no-save", action="store_true", help="do not write probe and vector artifacts")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    probe_study_options(parser)
     args = parse(parser)
     if args.quick:
         args.n, args.layers, args.multipliers = 16, [8, 12, 16], [-8, -4, 0, 4, 8]

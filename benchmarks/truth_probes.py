@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import model_parser, parse
+from common import model_parser, parse, probe_study_options
 
 from hooks.names import SITES
 
@@ -61,12 +61,6 @@ def parse_args() -> argparse.Namespace:
         "--site", default="resid_post", choices=SITES, help="residual-stream site read at every layer"
     )
     parser.add_argument(
-        "--C",
-        type=float,
-        default=0.1,
-        help="inverse L2 strength of the logistic probes (default: %(default)s)",
-    )
-    parser.add_argument(
         "--seed", type=int, default=0, help="seed of the data draws and splits (default: %(default)s)"
     )
     parser.add_argument(
@@ -84,9 +78,7 @@ def parse_args() -> argparse.Namespace:
         default=Path("results/truth_probes"),
         help="folder for results.json and plots (default: %(default)s)",
     )
-    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>")
-    parser.add_argument("--no-save", action="store_true", help="do not write probe artifacts")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    probe_study_options(parser)
     return parse(parser)
 
 
