@@ -106,7 +106,6 @@ from hooks.generation import generate
 from hooks.names import hook_name
 from hooks.tokens import encode
 from probes import SteeringVector
-from probes.behaviour import mean_ci
 from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
 from probes.chat import chat_prompt
 from probes.cot_answers import chance_corrected, extract_answer, extract_answers
@@ -119,6 +118,7 @@ from probes.internal import (
     unverbalized_influence,
 )
 from probes.lanham import CUE, adding_mistakes, early_answering, filler_tokens, paraphrasing, sentence_ends
+from probes.stats import mean_ci
 
 LETTERS = "ABCD"
 

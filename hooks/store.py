@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import no_type_check
@@ -28,6 +27,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor
 
+from hooks.atomic import write_atomically
 from hooks.positions import Position, Span
 from hooks.spans import SpanActivations
 
@@ -194,7 +194,7 @@ class ActivationStore:
             tensors = {"activations": values}
         tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
         path = self.shard_path(shard)
-        _write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))
+        write_atomically(path, lambda tmp: save_file(tensors, str(tmp)))
         rows = int(tensors["activations"].shape[0])
         self.manifest["shards"][shard] = {"sha256": _sha256(path), "prompts": len(values), "rows": rows}
         self._save_manifest()
@@ -263,7 +263,7 @@ class ActivationStore:
 
     def _save_manifest(self) -> None:
         text = json.dumps(self.manifest, indent=2)
-        _write_atomic(self.root / MANIFEST, lambda tmp: tmp.write_text(text))
+        write_atomically(self.root / MANIFEST, lambda tmp: tmp.write_text(text))
 
 
 def _read_manifest(path: Path) -> dict:
@@ -303,15 +303,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _differences(found: dict, wanted: dict, prefix: str = "") -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from hooks.atomic import write_atomically
 from probes.contrast import CCSProbe, PCAProbe
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.steering import HOOK_PATTERN, SteeringVector
@@ -187,21 +187,14 @@ def _checksum(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
 
 
 def _write_atomically(path: Path, write) -> Path:
-    """Run ``write(tmp)`` on a temporary file next to `path`, then rename it to `path`."""
+    """:func:`hooks.atomic.write_atomically`, with errors that say what to do."""
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name, e.g. {path / 'probe.safetensors'}")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        os.replace(tmp, path)
+        return write_atomically(path, write)
     except (OSError, SafetensorError) as error:  # safetensors reports I/O errors as SafetensorError
         kind = type(error) if isinstance(error, OSError) else OSError
         raise kind(f"cannot write {path}: {error}; choose a writable location") from error
-    finally:
-        if tmp.parent.is_dir():
-            tmp.unlink(missing_ok=True)
-    return path
 
 
 def _read(path: Path, tensors: bool) -> tuple[dict[str, str], dict[str, torch.Tensor]]:

@@ -30,29 +30,10 @@ from jaxtyping import Float
 from torch import Tensor
 
 from probes.datasets.choices import ChoiceSet
+from probes.stats import mean_ci
 
 BASELINE = "baseline"
 CHALLENGE = "are_you_sure"
-
-
-def mean_ci(values, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
-    """Mean of `values` with a percentile bootstrap interval: ``{"mean", "ci", "n"}``.
-
-    Example:
-        >>> mean_ci([1, 0, 1, 1])["mean"]
-        0.75
-    """
-    x = torch.as_tensor(np.asarray(values, dtype=np.float64))
-    if x.ndim != 1:
-        raise ValueError(f"values must be 1-D, got shape {tuple(x.shape)}")
-    if x.numel() == 0:
-        return {"mean": None, "ci": [None, None], "n": 0}
-    generator = torch.Generator().manual_seed(seed)
-    draws = torch.randint(x.numel(), (n_boot, x.numel()), generator=generator)
-    means = x[draws].mean(1)
-    alpha = (1 - level) / 2
-    low, high = torch.quantile(means, torch.tensor([alpha, 1 - alpha], dtype=torch.float64)).tolist()
-    return {"mean": float(x.mean()), "ci": [low, high], "n": int(x.numel())}
 
 
 def item_outcomes(choices: ChoiceSet, logprobs: Float[Tensor, "n k"]) -> dict[str, np.ndarray]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from probes.behaviour import mean_ci
+from probes.stats import mean_ci
 
 KEYWORDS = (
     r"\byou (said|suggest|suggested|think|thought|believe|mentioned|proposed)\b",

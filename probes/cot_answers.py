@@ -60,6 +60,8 @@ from typing import Any
 
 import numpy as np
 
+from probes.stats import bootstrap_draws, percentile_ci
+
 LETTERS = "ABCDE"
 
 _FILLER = (
@@ -260,18 +262,15 @@ def curve_ci(
     seed: int = 0,
 ) -> dict:
     """Bootstrap intervals (items resampled) for the areas over the curve of :func:`agreement_by_fraction`."""
-    rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {"aoc": [], "aoc_normalized": []}
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(shown), len(shown))
-        curve = agreement_by_fraction([shown[i] for i in pick], [final[i] for i in pick])
-        for key in draws:
-            if curve[key] is not None:
-                draws[key].append(curve[key])
-    tail = (1 - level) / 2 * 100
+    curves = bootstrap_draws(
+        lambda pick: agreement_by_fraction([shown[i] for i in pick], [final[i] for i in pick]),
+        len(shown),
+        n_boot,
+        np.random.default_rng(seed),
+    )
     return {
-        key: [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))] if v else None
-        for key, v in draws.items()
+        key: percentile_ci([c[key] for c in curves if c[key] is not None], level)
+        for key in ("aoc", "aoc_normalized")
     }
 
 

@@ -20,14 +20,13 @@ Example:
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import torch
 from jaxtyping import Float
 from torch import Tensor
 
 from probes.metrics import auroc
+from probes.stats import check_bootstrap
 
 
 def threshold_at_fpr(control: Float[Tensor, "*batch n"], fpr: float = 0.01) -> Float[Tensor, "*batch"]:
@@ -76,10 +75,7 @@ def detection_report(
     deceptive answers for recall, ...). With few control answers the 1% threshold is a high order
     statistic (with 200 controls, between the 2nd and 3rd highest); say so when you report it.
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 1:
-        raise ValueError(f"n_boot (bootstrap samples) must be an integer >= 1, got {n_boot!r}; e.g. 1000")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level}; e.g. 0.95")
+    check_bootstrap(n_boot, level)
     sets = {}
     for name, values in (("honest", honest), ("deceptive", deceptive), ("control", control)):
         if isinstance(values, Tensor):

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from jaxtyping import Float
@@ -33,7 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from probes.behaviour import mean_ci
+from probes.stats import bootstrap_draws, mean_ci, percentile_ci
 
 
 def _classes(labels: Sequence[str], n_splits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,12 +101,8 @@ def answer_probe_sweep(
         proba, classes = out_of_fold_proba(x[:, k], y, groups, n_splits, C, seed)
         result["auroc"].append(_auroc(y, proba, classes))
         result["accuracy"].append(float(np.mean(classes[proba.argmax(1)] == y)))
-        boot = []
-        for _ in range(n_boot):
-            pick = rng.integers(0, len(y), len(y))
-            if len(np.unique(y[pick])) == len(classes):
-                boot.append(_auroc(y[pick], proba[pick], classes))
-        result["auroc_ci"].append([float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))])
+        boot = bootstrap_draws(partial(_auroc_if_all, y, proba, classes), len(y), n_boot, rng)
+        result["auroc_ci"].append(percentile_ci(boot))
         proba_c, _ = out_of_fold_proba(x[:, k], shuffled, groups, n_splits, C, seed)
         result["control_auroc"].append(_auroc(shuffled, proba_c, classes))
     best = int(np.argmax(result["auroc"]))
@@ -117,6 +114,11 @@ def answer_probe_sweep(
         majority_rate=float(max(counts.values()) / len(y)),
     )
     return result
+
+
+def _auroc_if_all(y, proba, classes, pick) -> float | None:
+    """Macro AUROC on the resampled items `pick`; None when a class is missing from them."""
+    return _auroc(y[pick], proba[pick], classes) if len(np.unique(y[pick])) == len(classes) else None
 
 
 def out_of_fold_answers(

@@ -27,7 +27,6 @@ import numpy as np
 
 from hooks.forced import ForcedAnswers, cot_context, forced_answers
 from hooks.generation import generate
-from probes.behaviour import mean_ci
 from probes.cot_answers import agreement_by_fraction, chance_corrected, curve_ci
 from probes.cot_text import (
     Corruptor,
@@ -38,6 +37,7 @@ from probes.cot_text import (
     rule_paraphrase,
     split_sentences,
 )
+from probes.stats import mean_ci
 
 CUE = "\nThe answer is ("
 

@@ -1,4 +1,6 @@
-"""Detection metrics, batched over leading dimensions (layers, bootstrap samples), in torch.
+"""Probe metrics, batched over leading dimensions (layers, bootstrap samples), in torch.
+
+Intervals for them: :func:`probes.stats.bootstrap_ci`.
 
 Example:
     >>> auroc(torch.tensor([[0.1, 0.9, 0.4]]), torch.tensor([0, 1, 1]))
@@ -6,8 +8,6 @@ Example:
 """
 
 from __future__ import annotations
-
-from numbers import Integral
 
 import torch
 from jaxtyping import Float, Int
@@ -46,29 +46,3 @@ def accuracy(scores: Float[Tensor, "*batch n"], labels: Int[Tensor, " n"]) -> Fl
     """Share of items where ``score > 0`` agrees with the label."""
     _check(scores, labels)
     return ((scores > 0).long() == labels).float().mean(-1)
-
-
-def bootstrap_ci(
-    metric,
-    scores: Float[Tensor, "*batch n"],
-    labels: Int[Tensor, " n"],
-    n_boot: int = 1000,
-    level: float = 0.95,
-    seed: int = 0,
-) -> Float[Tensor, "*batch 2"]:
-    """Percentile confidence interval of `metric(scores, labels)`, resampling items with
-    replacement within each class (so both classes are always present)."""
-    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 1:
-        raise ValueError(f"n_boot (bootstrap samples) must be an integer >= 1, got {n_boot!r}; e.g. 1000")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level}; e.g. 0.95")
-    generator = torch.Generator().manual_seed(seed)
-    index = torch.empty(n_boot, labels.shape[0], dtype=torch.long)
-    for cls in (0, 1):
-        members = (labels == cls).nonzero().squeeze(1)
-        draws = torch.randint(len(members), (n_boot, len(members)), generator=generator)
-        index[:, labels == cls] = members[draws]
-    resampled = scores[..., index]  # [*batch, boot, n]; labels at resampled positions are unchanged
-    values = metric(resampled, labels)
-    alpha = (1 - level) / 2
-    return torch.quantile(values, torch.tensor([alpha, 1 - alpha]), dim=-1).movedim(0, -1)

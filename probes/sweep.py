@@ -19,8 +19,9 @@ import torch
 from torch import Tensor
 
 from probes.linear import LogisticProbe, MeanDiffProbe, activations, binary_labels, fit_logistic_checked
-from probes.metrics import accuracy, auroc, bootstrap_ci
+from probes.metrics import accuracy, auroc
 from probes.splits import group_split
+from probes.stats import bootstrap_ci
 
 PROBES = ("logistic", "mean_diff")
 

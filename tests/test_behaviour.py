@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from probes.behaviour import item_outcomes, mean_ci, sycophancy_metrics
+from probes.behaviour import item_outcomes, sycophancy_metrics
 from probes.datasets.choices import ChoiceItem, ChoiceSet
+from probes.stats import mean_ci
 
 
 def item(group, condition, correct, suggested, task="t"):

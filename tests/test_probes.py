@@ -13,8 +13,9 @@ from sklearn.model_selection import cross_val_score
 
 from probes.contrast import CCSProbe, PCAProbe
 from probes.linear import LogisticProbe, MeanDiffProbe
-from probes.metrics import accuracy, auroc, bootstrap_ci
+from probes.metrics import accuracy, auroc
 from probes.splits import group_split
+from probes.stats import bootstrap_ci
 from probes.sweep import probe_at, sweep
 
 D = 24

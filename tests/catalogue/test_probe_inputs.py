@@ -15,7 +15,8 @@ from sklearn.exceptions import NotFittedError
 from probes.contrast import CCSProbe, PCAProbe
 from probes.detection import detection_report
 from probes.linear import LogisticProbe, MeanDiffProbe
-from probes.metrics import accuracy, auroc, bootstrap_ci
+from probes.metrics import accuracy, auroc
+from probes.stats import bootstrap_ci
 from probes.sweep import probe_at, sweep
 
 D, N = 8, 200

@@ -1,0 +1,100 @@
+"""Bootstrap confidence intervals: the one place the library resamples.
+
+- :func:`mean_ci`: the mean of per-item values with a percentile interval (behaviour rates).
+- :func:`bootstrap_ci`: a metric of scores against 0/1 labels, resampled within each class (probe
+  accuracy and AUROC, batched over layers).
+- :func:`bootstrap_draws` + :func:`percentile_ci`: any statistic of resampled items (curves, macro
+  AUROCs), for callers that need their own generator.
+
+Example:
+    >>> mean_ci([1, 0, 1, 1])["mean"]
+    0.75
+    >>> percentile_ci(bootstrap_draws(lambda pick: float(pick.mean()), 10, 200, np.random.default_rng(0)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Integral
+
+import numpy as np
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+
+def check_bootstrap(n_boot, level) -> None:
+    """Refuse a sample count that is not a positive integer or a level outside (0, 1)."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 1:
+        raise ValueError(f"n_boot (bootstrap samples) must be an integer >= 1, got {n_boot!r}; e.g. 1000")
+    if isinstance(level, bool) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}; e.g. 0.95")
+
+
+def mean_ci(values, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
+    """Mean of `values` with a percentile bootstrap interval: ``{"mean", "ci", "n"}``.
+
+    Empty input gives ``{"mean": None, "ci": [None, None], "n": 0}`` (nothing to estimate).
+
+    Example:
+        >>> mean_ci([1, 0, 1, 1])["mean"]
+        0.75
+    """
+    check_bootstrap(n_boot, level)
+    x = torch.as_tensor(np.asarray(values, dtype=np.float64))
+    if x.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {tuple(x.shape)}")
+    if x.numel() == 0:
+        return {"mean": None, "ci": [None, None], "n": 0}
+    generator = torch.Generator().manual_seed(seed)
+    draws = torch.randint(x.numel(), (n_boot, x.numel()), generator=generator)
+    means = x[draws].mean(1)
+    alpha = (1 - level) / 2
+    low, high = torch.quantile(means, torch.tensor([alpha, 1 - alpha], dtype=torch.float64)).tolist()
+    return {"mean": float(x.mean()), "ci": [low, high], "n": int(x.numel())}
+
+
+def bootstrap_ci(
+    metric,
+    scores: Float[Tensor, "*batch n"],
+    labels: Int[Tensor, " n"],
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Float[Tensor, "*batch 2"]:
+    """Percentile confidence interval of `metric(scores, labels)`, resampling items with
+    replacement within each class (so both classes are always present)."""
+    check_bootstrap(n_boot, level)
+    generator = torch.Generator().manual_seed(seed)
+    index = torch.empty(n_boot, labels.shape[0], dtype=torch.long)
+    for cls in (0, 1):
+        members = (labels == cls).nonzero().squeeze(1)
+        draws = torch.randint(len(members), (n_boot, len(members)), generator=generator)
+        index[:, labels == cls] = members[draws]
+    resampled = scores[..., index]  # [*batch, boot, n]; labels at resampled positions are unchanged
+    values = metric(resampled, labels)
+    alpha = (1 - level) / 2
+    return torch.quantile(values, torch.tensor([alpha, 1 - alpha]), dim=-1).movedim(0, -1)
+
+
+def bootstrap_draws(
+    statistic: Callable[[np.ndarray], object], n_items: int, n_boot: int, rng: np.random.Generator
+) -> list:
+    """`statistic(pick)` on `n_boot` resamples of item indices (with replacement); a None is dropped
+    (a resample on which the statistic is undefined, e.g. one class missing)."""
+    check_bootstrap(n_boot, 0.5)
+    values = []
+    for _ in range(n_boot):
+        value = statistic(rng.integers(0, n_items, n_items))
+        if value is not None:
+            values.append(value)
+    return values
+
+
+def percentile_ci(values, level: float = 0.95) -> list[float] | None:
+    """``[low, high]`` percentiles of bootstrap `values`; None when there are none."""
+    check_bootstrap(1, level)
+    if len(values) == 0:
+        return None
+    tail = (1 - level) / 2 * 100
+    return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
