@@ -39,7 +39,7 @@ def extract_activations(
     out_dir: str | Path | None = None,
     shard_size: int = 1024,
     out_device: str | torch.device = "cpu",
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> Float[Tensor, "n layer d_model"] | SpanActivations | ActivationStore:
     """Activations of `prompts` at `site` of each layer in `layers` (all layers if None).
 
@@ -57,6 +57,8 @@ def extract_activations(
     skipping finished shards and recomputing any that fail their checksum (with a warning).
     Memory is then bounded by one shard, not by the prompt count.
 
+    `progress`: show a progress bar (True), none (False), or one with this label (a string).
+
     Example:
         >>> acts = extract_activations(model, prompts, layers=[6, 12], position=-1, batch_size=32)
     """
@@ -68,7 +70,8 @@ def extract_activations(
     names = hook_names_for(model, layer_list, site)
     run = _Run(model, prompts, names, layer_list, position, batch_size, out_device)
     chunks = range(0, len(prompts), shard_size)
-    bar = tqdm(total=len(prompts), desc="extracting", unit="prompt", disable=not progress)
+    label = progress if isinstance(progress, str) else "extracting"
+    bar = tqdm(total=len(prompts), desc=label, unit="prompt", disable=not progress)
     try:
         if out_dir is None:
             parts = [run.chunk(first, first + shard_size, bar) for first in chunks]

@@ -96,7 +96,7 @@ def forced_answers(
     batch_size: int = 8,
     rows_per_pass: int = 32,
     share_prefix: bool = True,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> ForcedAnswers:
     """Forced answers after every cut, one pass per context plus one short cue pass per chunk of cuts.
 
@@ -111,7 +111,12 @@ def forced_answers(
     out = _Collect(len(contexts), layers, lens)
     order = sorted(range(len(contexts)), key=lambda i: len(contexts[i]))
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    for batch in tqdm(batches, desc="forced answers (shared)", disable=not progress, leave=False):
+    for batch in tqdm(
+        batches,
+        desc=progress if isinstance(progress, str) else "forced answers (shared)",
+        disable=not progress,
+        leave=False,
+    ):
         first_read = min(min(cuts[i]) for i in batch) - 1
         lay = layout(
             model,
@@ -168,7 +173,7 @@ def forced_answers_naive(
     layers: Sequence[int] | None = None,
     lens: bool = False,
     batch_size: int = 8,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> ForcedAnswers:
     """The same numbers as :func:`forced_answers`, by a full forward pass per truncation."""
     cue_ids, targets = _check(model, contexts, cuts, cue, letters)
@@ -178,7 +183,11 @@ def forced_answers_naive(
     sequences = [list(contexts[i][:c]) + cue_ids for i, c in rows]
     order = sorted(range(len(rows)), key=lambda j: len(sequences[j]))
     values: dict[int, tuple] = {}
-    for s in tqdm(range(0, len(order), batch_size), desc="forced answers (naive)", disable=not progress):
+    for s in tqdm(
+        range(0, len(order), batch_size),
+        desc=progress if isinstance(progress, str) else "forced answers (naive)",
+        disable=not progress,
+    ):
         batch = order[s : s + batch_size]
         tokens, mask = left_pad([sequences[j] for j in batch], pad_id_of(model.tokenizer), device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)

@@ -54,7 +54,7 @@ def generate(
     eos_token_id: int | None = None,
     use_cache: bool = True,
     share_prefix: bool = True,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> list[Generation]:
     """Continue every prompt; returns one :class:`Generation` per prompt, in order.
 
@@ -88,7 +88,9 @@ def generate(
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     results: list[Generation | None] = [None] * len(ids)
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    for batch in tqdm(batches, desc="generate", disable=not progress):
+    for batch in tqdm(
+        batches, desc=progress if isinstance(progress, str) else "generate", disable=not progress
+    ):
         new, stopped = _generate_batch(
             model,
             [ids[i] for i in batch],

@@ -60,7 +60,7 @@ def option_logprobs(
     options: Sequence[Sequence[str]],
     *,
     batch_size: int = 16,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> Float[Tensor, "n k"]:
     """Summed log-probability of each option after its prompt, float32 on the CPU.
 
@@ -93,7 +93,12 @@ def option_logprobs(
     device = model.cfg.device
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
     with torch.no_grad():
-        for batch in tqdm(batches, desc="scoring options", disable=not progress, leave=False):
+        for batch in tqdm(
+            batches,
+            desc=progress if isinstance(progress, str) else "scoring options",
+            disable=not progress,
+            leave=False,
+        ):
             tokens, mask = left_pad([keys[r] for r in batch], pad_id_of(model.tokenizer), device)
             served, rows, cols, targets = [], [], [], []
             for row, r in enumerate(batch):

@@ -60,9 +60,8 @@ from typing import Any
 
 import numpy as np
 
+from probes.constants import LETTERS
 from probes.stats import bootstrap_draws, percentile_ci
-
-LETTERS = "ABCDE"
 
 _FILLER = (
     r"(?:clearly|therefore|thus|so|then|definitely|probably|likely|most|obviously|indeed|actually|still|also|"

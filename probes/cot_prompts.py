@@ -36,12 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from probes.chat import chat_prompt
+from probes.constants import ANSWER_CUE
 from probes.datasets.mcq import BiasedPair, MCQuestion
 
 COT_PREFIX = "Let's think step by step."
 """The start of a reasoning answer."""
 
-ANSWER_CUE = "The answer is ("
 """The start of a direct answer; the next token is the letter."""
 
 COT_INSTRUCTION = 'Think step by step, then give your final answer as "The answer is (X)".'

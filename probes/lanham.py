@@ -27,6 +27,7 @@ import numpy as np
 
 from hooks.forced import ForcedAnswers, cot_context, forced_answers
 from hooks.generation import generate
+from probes.constants import ANSWER_CUE
 from probes.cot_answers import agreement_by_fraction, chance_corrected, curve_ci
 from probes.cot_text import (
     Corruptor,
@@ -39,7 +40,7 @@ from probes.cot_text import (
 )
 from probes.stats import mean_ci
 
-CUE = "\nThe answer is ("
+CUE = "\n" + ANSWER_CUE
 
 
 def sentence_ends(cot: str) -> list[int]:

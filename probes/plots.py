@@ -17,25 +17,36 @@ import numpy as np  # noqa: E402
 
 
 def plot_sweep(result, path: str | Path, title: str | None = None) -> Path:
-    """Test accuracy and AUROC by layer with 95% CIs, validation accuracy, and the chosen layer."""
+    """Test accuracy and AUROC by layer with 95% bootstrap bands, validation accuracy, the chosen
+    layer and chance. `result` is a SweepResult or anything with its fields (e.g. its ``to_dict()``
+    as a namespace)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     layers = np.asarray(result.layers)
     fig, ax = plt.subplots(figsize=(7, 4))
+    low = 0.4
     for name, values, ci in (
         ("test accuracy", result.test_accuracy, result.test_accuracy_ci),
         ("test AUROC", result.test_auroc, result.test_auroc_ci),
     ):
         (line,) = ax.plot(layers, values, marker="o", markersize=3, label=name)
-        ci = np.asarray(ci)
-        ax.fill_between(layers, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
+        ci = np.asarray(ci, dtype=float)
+        ax.fill_between(
+            layers, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2, label=f"{name}: 95% bootstrap CI"
+        )
+        low = min(low, float(np.nanmin(ci[:, 0])))
     ax.plot(layers, result.val_accuracy, linestyle="--", color="gray", label="validation accuracy")
     ax.axvline(
         result.best_layer, color="black", linewidth=0.8, label=f"chosen on validation: {result.best_layer}"
     )
-    ax.axhline(0.5, color="gray", linewidth=0.5)
-    ax.set(xlabel="layer", ylabel="score", ylim=(0.4, 1.01), title=title or f"{result.probe} probe by layer")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.axhline(0.5, color="gray", linewidth=0.6, linestyle=":", label="chance (0.5)")
+    ax.set(
+        xlabel="layer",
+        ylabel="accuracy / AUROC (held-out test)",
+        ylim=(max(0.0, low - 0.05), 1.01),
+        title=title or f"{result.probe} probe by layer",
+    )
+    ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from probes.constants import SPLIT_FRACTIONS
+
 
 def group_split(
-    groups: Sequence[int] | np.ndarray, fractions: Sequence[float] = (0.6, 0.2, 0.2), seed: int = 0
+    groups: Sequence[int] | np.ndarray, fractions: Sequence[float] = SPLIT_FRACTIONS, seed: int = 0
 ) -> tuple[np.ndarray, ...]:
     """Index arrays, one per fraction; every group's items land in the same part.
 

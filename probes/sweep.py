@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from probes.constants import SPLIT_FRACTIONS
 from probes.linear import LogisticProbe, MeanDiffProbe, activations, binary_labels, fit_logistic_checked
 from probes.metrics import accuracy, auroc
 from probes.splits import group_split
@@ -41,12 +42,19 @@ class SweepResult:
     test_accuracy_ci: list[list[float]]
     test_auroc_ci: list[list[float]]
     split: dict
+    C: float | None = None  # the logistic probe's inverse L2 strength
     coef: np.ndarray = field(repr=False)
     intercept: np.ndarray = field(repr=False)
+    # the logistic probe's standardization per layer (None for mean_diff), and the split itself
+    mean: np.ndarray | None = field(default=None, repr=False)
+    scale: np.ndarray | None = field(default=None, repr=False)
+    indices: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
+        """The per-layer numbers (JSON-able); weights, standardization and split indices left out."""
         out = asdict(self)
-        out.pop("coef"), out.pop("intercept")
+        for key in ("coef", "intercept", "mean", "scale", "indices"):
+            out.pop(key)
         return out
 
     def best(self) -> dict:
@@ -71,7 +79,7 @@ def sweep(
     *,
     probe: str = "logistic",
     groups=None,
-    fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
+    fractions: tuple[float, float, float] = SPLIT_FRACTIONS,
     seed: int = 0,
     C: float = 1.0,
     layers: list[int] | None = None,
@@ -102,7 +110,7 @@ def sweep(
         if len(torch.unique(y[part])) < 2:
             raise ValueError(f"the {name} split holds one class only; use more data or another seed")
     per_layer = x.transpose(0, 1)  # [layer, n, d]
-    coef, intercept = _fit(per_layer[:, train], y[train], probe, C, layers)
+    coef, intercept, mean, scale = _fit(per_layer[:, train], y[train], probe, C, layers)
     scores = torch.einsum("lnd,ld->ln", per_layer.double(), coef) + intercept[:, None]
     val_auroc, val_acc = auroc(scores[:, val], y[val]), accuracy(scores[:, val], y[val])
     best = int(np.lexsort((-val_acc.numpy(), -val_auroc.numpy()))[0])
@@ -124,8 +132,12 @@ def sweep(
             "by": "group",
             "sizes": {"train": len(train), "val": len(val), "test": len(test)},
         },
+        C=C if probe == "logistic" else None,
         coef=coef.numpy(),
         intercept=intercept.numpy(),
+        mean=None if mean is None else mean.numpy(),
+        scale=None if scale is None else scale.numpy(),
+        indices={"train": np.asarray(train), "val": np.asarray(val), "test": np.asarray(test)},
     )
 
 
@@ -146,17 +158,18 @@ def _groups(groups, n: int) -> np.ndarray:
     return groups
 
 
-def _fit(x: Tensor, y: Tensor, probe: str, C: float, layers: list[int]) -> tuple[Tensor, Tensor]:
-    """Per-layer (coef [layer, d], intercept [layer]) acting on raw activations, float64."""
+def _fit(x: Tensor, y: Tensor, probe: str, C: float, layers: list[int]):
+    """Per-layer coef [layer, d] and intercept [layer] acting on raw activations (float64), and
+    the logistic probe's standardization, mean and scale [layer, d] (None for mean_diff)."""
     x = x.double()
     if probe == "mean_diff":
         mu0, mu1 = x[:, y == 0].mean(1), x[:, y == 1].mean(1)
         coef = mu1 - mu0
-        return coef, -(coef * (mu0 + mu1) / 2).sum(-1)
+        return coef, -(coef * (mu0 + mu1) / 2).sum(-1), None, None
     mean, scale = x.mean(1, keepdim=True), x.std(1, keepdim=True).clamp_min(1e-8)
     w, b = fit_logistic_checked(((x - mean) / scale).float(), y, C=C, names=layers)
     coef = w.double() / scale.squeeze(1)
-    return coef, b.double() - (coef * mean.squeeze(1)).sum(-1)
+    return coef, b.double() - (coef * mean.squeeze(1)).sum(-1), mean.squeeze(1), scale.squeeze(1)
 
 
 def probe_at(result: SweepResult, layer: int) -> LogisticProbe | MeanDiffProbe:
@@ -164,7 +177,9 @@ def probe_at(result: SweepResult, layer: int) -> LogisticProbe | MeanDiffProbe:
     if layer not in result.layers:
         raise ValueError(f"layer {layer!r} was not swept; pick one of {result.layers}")
     i = result.layers.index(layer)
-    fitted = LogisticProbe() if result.probe == "logistic" else MeanDiffProbe()
+    fitted = LogisticProbe(C=result.C) if result.probe == "logistic" else MeanDiffProbe()
     fitted.coef_, fitted.intercept_ = result.coef[i].astype(np.float64), float(result.intercept[i])
     fitted.classes_, fitted.n_features_in_ = np.array([0, 1]), result.coef.shape[1]
+    if result.mean is not None:  # the logistic probe's standardization, as LogisticProbe.fit keeps it
+        fitted.mean_, fitted.scale_ = result.mean[i], result.scale[i]
     return fitted

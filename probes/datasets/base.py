@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from probes.constants import SPLIT_FRACTIONS
 from probes.splits import group_split
 
 
@@ -139,7 +140,7 @@ class Dataset:
             info={**self.info, "subset_of": self.sha256()},
         )
 
-    def split(self, fractions: Sequence[float] = (0.6, 0.2, 0.2), seed: int = 0) -> tuple[Dataset, ...]:
+    def split(self, fractions: Sequence[float] = SPLIT_FRACTIONS, seed: int = 0) -> tuple[Dataset, ...]:
         """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
 
         Groups (not prompts) are shuffled with `seed` and cut in proportion to `fractions`

@@ -33,6 +33,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from probes.constants import SPLIT_FRACTIONS
 from probes.datasets.base import DatasetError, check_indices, json_info, split_indices
 
 SetT = TypeVar("SetT", bound="ItemSet")
@@ -121,7 +122,7 @@ class ItemSet:
         return _frozen([item.group for item in self.items])
 
     def split(
-        self: SetT, fractions: Sequence[float | int] = (0.6, 0.2, 0.2), seed: int = 0
+        self: SetT, fractions: Sequence[float | int] = SPLIT_FRACTIONS, seed: int = 0
     ) -> tuple[SetT, ...]:
         """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
 

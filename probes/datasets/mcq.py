@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from probes.constants import LETTERS
 from probes.datasets.base import DatasetError
 from probes.datasets.items import _strings, check_id, check_options
 from probes.datasets.loaders import _existing, read_jsonl
 
-LETTERS = "ABCDE"
 """Option letters; a question has at most ``len(LETTERS)`` options."""
 
 ANSWER_END = re.compile(r"answer is \(([A-E])\)\.?\s*$")

@@ -47,7 +47,7 @@ ARITHMETIC_MAX_OFFSET = 10
 """A false sum is the true sum plus an offset in ±1..±ARITHMETIC_MAX_OFFSET, kept positive."""
 
 
-def cities(n: int = 400, seed: int = 0, negated: bool = False, most_populous: bool = False) -> Dataset:
+def cities(n: int = 400, seed: int = 0, negated: bool = False, most_populous: bool = True) -> Dataset:
     """Statements placing `n` distinct well-known cities in a country: 2n prompts.
 
     Cities are drawn from :func:`~probes.datasets.geography.city_pool` (the unambiguous
@@ -56,8 +56,9 @@ def cities(n: int = 400, seed: int = 0, negated: bool = False, most_populous: bo
     never "London is in Canada"). With ``negated=True`` (name ``"neg_cities"``) the template
     is "The city of {city} is not in {country}.": the statement with the city's own country
     is the false one (label 0) and the one with another country is true (label 1).
-    ``most_populous=True`` takes the `n` most populous cities of the pool instead of a random
-    draw (better-known cities; the seed then only picks the false countries and the order).
+    By default (``most_populous=True``) these are the `n` most populous cities of the pool
+    (better-known cities; the seed then only picks the false countries and the order), as in the
+    truth study; ``most_populous=False`` draws them at random with the seed.
 
     Example:
         >>> cities(n=1, seed=0).prompts

@@ -1,0 +1,153 @@
+"""The `probes` command: run studies on a model and write one report.
+
+    probes run all --quick --out results/            # every study, demo sizes, one report
+    probes run truth --n-cities 100 --device cuda    # one study; its Config fields are options
+    probes report results/                           # redraw report.html / report.md from results.json
+    python -m probes run deception --quick           # the same without the console script
+
+Options are parsed before torch is imported, so ``--help`` answers at once and a ``--device`` this
+machine lacks is refused in one line before any model loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+import typing
+from pathlib import Path
+
+from probes.constants import DEFAULT_MODEL
+from probes.runner import STUDIES, config_class
+
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="model name (default: %(default)s)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default: %(default)s)")
+    parser.add_argument("--dtype", default="float32", choices=DTYPES, help="weights (default: %(default)s)")
+
+
+def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
+    """One ``--field-name`` option per Config field (default: the Config's, or its quick() size)."""
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(f"{cls.__module__.split('.')[1]} settings")
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        option = "--" + f.name.replace("_", "-")
+        text = f.metadata.get("help", "") + f" (default: {f.default!r})"
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if kind is bool:
+            group.add_argument(option, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif origin is typing.Literal:
+            group.add_argument(option, choices=args, default=None, help=text)
+        elif origin is tuple:
+            group.add_argument(option, nargs="+", type=args[0], default=None, help=text)
+        elif kind in (int, float, str):
+            group.add_argument(option, type=kind, default=None, help=text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="probes", description=__doc__, formatter_class=formatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one study or all of them")
+    studies = run.add_subparsers(dest="study", required=True, metavar="{" + ",".join([*STUDIES, "all"]) + "}")
+    for name in [*STUDIES, "all"]:
+        if name == "all":
+            sub = studies.add_parser(name, help="every study, one after the other, one report")
+        else:
+            cls = config_class(name)
+            sub = studies.add_parser(name, help=(cls.__doc__ or "").split("\n")[0])
+        add_model_options(sub)
+        sub.add_argument("--quick", action="store_true", help="small sizes (each Config.quick())")
+        sub.add_argument("--out", type=Path, default=Path("results"), help="folder (default: %(default)s)")
+        sub.add_argument("--artifacts", type=Path, default=None, help="default: <out>/<study>/artifacts")
+        sub.add_argument("--no-artifacts", action="store_true", help="write no probe or vector files")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name != "all":
+            add_config_options(sub, cls)
+    report = commands.add_parser("report", help="redraw report.html and report.md from results.json files")
+    report.add_argument("folder", type=Path, help="the --out folder of `probes run`")
+    return parser
+
+
+def config_from(args: argparse.Namespace, name: str):
+    """The study's Config: quick() or default, with every option given on the command line."""
+    cls = config_class(name)
+    changes = {
+        f.name: tuple(value) if isinstance(value, list) else value
+        for f in dataclasses.fields(cls)
+        if (value := getattr(args, f.name, None)) is not None
+    }
+    return cls.quick(**changes) if args.quick else cls(**changes)
+
+
+def device_problem(device: str) -> str | None:
+    """Why `device` cannot be used here, or None when it can."""
+    import torch
+
+    try:
+        where = torch.device(device)
+    except (RuntimeError, ValueError):
+        return f"--device {device!r} is not a device; use cpu, cuda, cuda:N or mps"
+    if where.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}"
+            return (
+                f"--device {device}: no CUDA GPU here (torch {torch.__version__}, {build}); use --device cpu"
+            )
+        if where.index is not None and where.index >= count:
+            return f"--device {device}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+    elif where.type == "mps" and not torch.backends.mps.is_available():
+        return f"--device {device}: MPS is not available here; use --device cpu"
+    elif where.type not in ("cpu", "cuda", "mps"):
+        return f"--device {device}: unsupported device type {where.type!r}; use cpu, cuda or mps"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    if args.command == "report":
+        from probes.runner import load_results, write_report
+
+        md, page = write_report(load_results(args.folder), args.folder)
+        print(f"wrote {page} and {md}")
+        return 0
+    names = list(STUDIES) if args.study == "all" else [args.study]
+    try:
+        configs = {name: config_from(args, name) for name in names} if args.study != "all" else None
+    except (TypeError, ValueError) as error:
+        parser.error(str(error))
+    problem = device_problem(args.device)
+    if problem:
+        parser.error(problem)
+
+    import torch
+
+    import probes
+    from probes.runner import run_studies, write_report
+
+    model = probes.load_model(args.model, device=args.device, dtype=getattr(torch, args.dtype))
+    artifacts = False if args.no_artifacts else args.artifacts
+    results = run_studies(
+        names,
+        model,
+        quick=args.quick,
+        out=args.out,
+        configs=configs,
+        artifacts=artifacts,
+        progress=not args.quiet,
+    )
+    md, page = write_report(results, args.out)
+    print(f"wrote {page} and {md}")
+    return 0 if len(results) == len(names) and all("total" in r.seconds for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
