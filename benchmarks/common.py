@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 
-from probes.constants import DEFAULT_MODEL
-
-DTYPES = ("float32", "bfloat16", "float16")
-PACKAGES = ("torch", "transformers", "transformer-lens", "alignment-probes")
+from probes.cli import add_model_options, device_problem
+from probes.study import versions
 
 
 def model_parser(description: str) -> argparse.ArgumentParser:
     """A parser with the options every benchmark takes: --model, --device, --dtype."""
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=description, formatter_class=formatter)
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="model name (default: %(default)s)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default: %(default)s)")
-    parser.add_argument("--dtype", default="float32", choices=DTYPES, help="weights (default: %(default)s)")
+    add_model_options(parser)
     return parser
 
 
@@ -53,30 +47,6 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> arg
     return args
 
 
-def device_problem(device: str) -> str | None:
-    """Why `device` cannot be used here, or None when it can."""
-    import torch
-
-    try:
-        where = torch.device(device)
-    except (RuntimeError, ValueError):
-        return f"--device {device!r} is not a device; use cpu, cuda, cuda:N or mps"
-    if where.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}"
-            return (
-                f"--device {device}: no CUDA GPU here (torch {torch.__version__}, {build}); use --device cpu"
-            )
-        if where.index is not None and where.index >= count:
-            return f"--device {device}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
-    elif where.type == "mps" and not torch.backends.mps.is_available():
-        return f"--device {device}: MPS is not available here; use --device cpu"
-    elif where.type not in ("cpu", "cuda", "mps"):
-        return f"--device {device}: unsupported device type {where.type!r}; use cpu, cuda or mps"
-    return None
-
-
 def torch_dtype(name: str):
     import torch
 
@@ -87,10 +57,6 @@ def load(args: argparse.Namespace):
     import probes
 
     return probes.load_model(args.model, device=args.device, dtype=torch_dtype(args.dtype))
-
-
-def versions() -> dict:
-    return {"python": platform.python_version(), **{name: version(name) for name in PACKAGES}}
 
 
 def artifact_folder(args: argparse.Namespace) -> Path:

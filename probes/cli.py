@@ -49,26 +49,32 @@ def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
             group.add_argument(option, type=kind, default=None, help=text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+STUDY_HELP = {
+    "truth": "where the model represents whether a statement is true (probes on true/false statements)",
+    "sycophancy": "how much the model follows the user's opinion; a probe and steering vectors for it",
+    "deception": "probes that tell a lie from an honest answer, on new kinds of deception and on chat",
+    "faithfulness": "does the chain of thought drive the answer? behavioural tests and internal signals",
+}
+
+
+def build_parser(study: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `study` (the one named on the command line) also gets its Config's options."""
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="probes", description=__doc__, formatter_class=formatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one study or all of them")
     studies = run.add_subparsers(dest="study", required=True, metavar="{" + ",".join([*STUDIES, "all"]) + "}")
     for name in [*STUDIES, "all"]:
-        if name == "all":
-            sub = studies.add_parser(name, help="every study, one after the other, one report")
-        else:
-            cls = config_class(name)
-            sub = studies.add_parser(name, help=(cls.__doc__ or "").split("\n")[0])
+        text = STUDY_HELP.get(name, "every study, one after the other, one report")
+        sub = studies.add_parser(name, help=text, description=text)
         add_model_options(sub)
         sub.add_argument("--quick", action="store_true", help="small sizes (each Config.quick())")
         sub.add_argument("--out", type=Path, default=Path("results"), help="folder (default: %(default)s)")
         sub.add_argument("--artifacts", type=Path, default=None, help="default: <out>/<study>/artifacts")
         sub.add_argument("--no-artifacts", action="store_true", help="write no probe or vector files")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
-        if name != "all":
-            add_config_options(sub, cls)
+        if name == study and name != "all":
+            add_config_options(sub, config_class(name))
     report = commands.add_parser("report", help="redraw report.html and report.md from results.json files")
     report.add_argument("folder", type=Path, help="the --out folder of `probes run`")
     return parser
@@ -110,7 +116,9 @@ def device_problem(device: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = argv[1] if len(argv) > 1 and argv[0] == "run" and argv[1] in STUDIES else None
+    parser = build_parser(chosen)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     if args.command == "report":

@@ -102,14 +102,20 @@ def load_results(folder: str | Path) -> list[Result]:
     return found
 
 
+def summary_table(results: list[Result]) -> Table:
+    """One row per headline number of every study (each study's ``summary()``)."""
+    rows = [
+        [result.title, row["measure"], row["value"], row.get("detail", "")]
+        for result in results
+        for row in result.summary()
+    ]
+    return Table(["study", "measure", "value", "detail"], rows)
+
+
 def write_report(results: list[Result], folder: str | Path) -> tuple[Path, Path]:
     """``report.md`` and a self-contained ``report.html`` in `folder`: a summary table of every
     study first, then each study's section with its plots."""
     folder = Path(folder)
-    rows = []
-    for result in results:
-        for row in result.summary():
-            rows.append([result.title, row["measure"], row["value"], row.get("detail", "")])
     models = sorted({r.model for r in results})
     blocks = [
         Heading("Probe studies", 1),
@@ -118,7 +124,7 @@ def write_report(results: list[Result], folder: str | Path) -> tuple[Path, Path]
             "Every number is read from the studies' results.json files."
         ),
         Heading("Summary", 2),
-        Table(["study", "measure", "value", "detail"], rows),
+        summary_table(results),
     ]
     for result in results:
         sub = folder / result.name
