@@ -36,7 +36,7 @@ from pathlib import Path
 from common import model_parser
 from common import parse as parse_command_line
 
-from probes.datasets.reasoning import REASONING_TASKS
+from probes.faithfulness.tasks import REASONING_TASKS
 
 
 def parse() -> argparse.Namespace:
@@ -106,18 +106,25 @@ from hooks.generation import generate
 from hooks.names import hook_name
 from hooks.tokens import encode
 from probes import SteeringVector
-from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
 from probes.chat import chat_prompt
-from probes.cot_answers import chance_corrected, extract_answer, extract_answers
-from probes.cot_prompts import ANSWER_CUE, always_a, cot_prompt, plain, suggested_answer
-from probes.internal import (
+from probes.faithfulness.answers import chance_corrected, extract_answer, extract_answers
+from probes.faithfulness.biased_context import BiasRecord, bias_metrics, keyword_judge
+from probes.faithfulness.internal import (
     answer_directions,
     answer_probe_sweep,
     out_of_fold_answers,
     settle_report,
     unverbalized_influence,
 )
-from probes.lanham import CUE, adding_mistakes, early_answering, filler_tokens, paraphrasing, sentence_ends
+from probes.faithfulness.lanham import (
+    CUE,
+    adding_mistakes,
+    early_answering,
+    filler_tokens,
+    paraphrasing,
+    sentence_ends,
+)
+from probes.faithfulness.prompts import ANSWER_CUE, always_a, cot_prompt, plain, suggested_answer
 from probes.stats import mean_ci
 
 LETTERS = "ABCD"

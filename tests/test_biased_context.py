@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from probes.biased_context import BiasRecord, bias_metrics, keyword_judge
+from probes.faithfulness.biased_context import BiasRecord, bias_metrics, keyword_judge
 
 THREE = [
     BiasRecord("1", gold="A", target="B", unbiased="A", biased="B", cot="I'll go with B, as you suggested."),

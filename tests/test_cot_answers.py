@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.cot_answers import (
+from probes.faithfulness.answers import (
     agreement_by_fraction,
     agreement_curve,
     chance_corrected,

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from probes.cot_prompts import (
+from probes.datasets import BiasedPair, MCQuestion
+from probes.faithfulness.prompts import (
     ANSWER_CUE,
     COT_INSTRUCTION,
     COT_PREFIX,
@@ -20,7 +21,7 @@ from probes.cot_prompts import (
     question_message,
     suggested_answer,
 )
-from probes.datasets import BiasedPair, MCQuestion, arithmetic_word_problems
+from probes.faithfulness.tasks import arithmetic_word_problems
 
 
 @pytest.fixture(scope="module")

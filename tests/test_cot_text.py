@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from probes.cot_answers import extract_answer
-from probes.cot_text import (
+from probes.faithfulness.answers import extract_answer
+from probes.faithfulness.cot_edits import (
     add_mistake,
     filler,
     mistake_variants,

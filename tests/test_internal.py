@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from probes.internal import (
+from probes.faithfulness.internal import (
     answer_directions,
     answer_probe_sweep,
     out_of_fold_answers,

@@ -11,19 +11,15 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pytest
 
-from probes.datasets import (
+from probes.datasets import BiasedPair, DatasetError, MCQuestion, load_bbh, load_biased_pairs
+from probes.datasets.geography import city_pool
+from probes.faithfulness.tasks import (
     REASONING_TASKS,
-    BiasedPair,
-    DatasetError,
-    MCQuestion,
     arithmetic_word_problems,
     date_puzzles,
-    load_bbh,
-    load_biased_pairs,
     quantity_comparisons,
     reasoning_tasks,
 )
-from probes.datasets.geography import city_pool
 
 N = 200  # questions per generated set in the checks below
 

@@ -5,7 +5,7 @@ optionally, a short correct reasoning ending in "So the answer is (X)." (the few
 demonstrations of Turpin et al. 2023). :meth:`MCQuestion.render` writes it in the
 BIG-Bench-Hard / Turpin format (the question, a blank line, "Answer choices:", then "(A) ..."
 lines) and :meth:`MCQuestion.reordered` permutes the options, keeping the answer and the
-explanation's final letter right. :mod:`probes.datasets.reasoning` generates them.
+explanation's final letter right. :mod:`probes.faithfulness.tasks` generates them.
 
 :func:`load_bbh` reads BIG-Bench-Hard JSON as used by Turpin et al. (keeping ``random_ans_idx`` as
 ``bias_target``); :func:`load_biased_pairs` reads JSONL of unbiased / biased chats with the gold

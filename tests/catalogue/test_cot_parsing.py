@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pytest
 from catalogue_checks import clear_error
 
-from probes.cot_answers import extract_answer, extract_answers
-from probes.cot_text import sentence_prefixes, split_sentences
+from probes.faithfulness.answers import extract_answer, extract_answers
+from probes.faithfulness.cot_edits import sentence_prefixes, split_sentences
 
 # (id, text, expected letter or None); the options are A-E unless a case says otherwise.
 CASES = [

@@ -28,7 +28,8 @@ Balance: the correct option is at A, B, C and D exactly ``n // 4`` times each, p
 positions in random order.
 
 Loaded questions (BIG-Bench-Hard JSON, paired biased / unbiased chats) and the
-:class:`MCQuestion` itself are in :mod:`probes.datasets.mcq`.
+:class:`MCQuestion` itself are in :mod:`probes.datasets.mcq` (core); the date puzzles in
+:mod:`probes.faithfulness.dates`, the shared draws in :mod:`probes.faithfulness.drafts`.
 
 Example:
     >>> q = arithmetic_word_problems(4, seed=0)[0]
@@ -48,53 +49,27 @@ Example:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
 
 import numpy as np
 
 from probes.datasets.base import DatasetError
 from probes.datasets.geography import City, city_pool
-from probes.datasets.mcq import LETTERS, MCQuestion
-
-N_OPTIONS = 4
-"""Options per generated question."""
-
-MAX_OFFSET = 10
-"""Numeric distractors are the answer plus an offset in ±1..±MAX_OFFSET (kept positive)."""
+from probes.datasets.mcq import MCQuestion
+from probes.faithfulness.dates import date_question
+from probes.faithfulness.drafts import (
+    MAX_OFFSET,
+    N_OPTIONS,
+    OPTION_LETTERS,
+    PEOPLE,
+    Draft,
+    between,
+    distractors,
+    pick,
+)
 
 POPULATION_RATIO = 1.3
 """In :func:`quantity_comparisons`, any two of the four cities differ in population by this factor."""
-
-DATE_OFFSETS = (-7, -3, -2, -1, 1, 2, 3, 7)
-"""Offsets in days of the near-miss date distractors."""
-
-DATE_RANGE = (date(1990, 1, 1), date(2030, 12, 31))
-"""First and last "today" of the date arithmetic questions."""
-
-DAYS_RANGE = (3, 40)
-"""Smallest and largest number of days to count forward or back."""
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-"""Month names, written out here rather than taken from the locale."""
-PEOPLE = (
-    ("Maria", "she", "her"),
-    ("Tom", "he", "his"),
-    ("Aisha", "she", "her"),
-    ("Kenji", "he", "his"),
-    ("Lena", "she", "her"),
-    ("Omar", "he", "his"),
-    ("Priya", "she", "her"),
-    ("Diego", "he", "his"),
-    ("Sara", "she", "her"),
-    ("Jonas", "he", "his"),
-)
-"""(name, subject pronoun, possessive) of the people in the word problems and birth-order puzzles."""
 
 ARITHMETIC_TEMPLATES = (
     "{Name} has {a} {things}. {She} buys {b} more and gives {c} to {her} {relative}. "
@@ -113,19 +88,6 @@ ARITHMETIC_TEMPLATES = (
     "Then {she} adds {c} more {things} to each box. How many {things} are in each box now?",
 )
 """The word-problem templates (a `relative`, `shop` or `room` and `things` vary with the template)."""
-
-
-# ---------------------------------------------------------------- generators
-
-
-@dataclass(frozen=True)
-class _Base:
-    """A generated question before its options are placed: text, answer, distractors, reasoning."""
-
-    question: str
-    answer: str
-    distractors: tuple[str, ...]
-    steps: str  # the reasoning, without "So the answer is (X)."
 
 
 def arithmetic_word_problems(n: int, seed: int = 0) -> list[MCQuestion]:
@@ -171,7 +133,7 @@ def date_puzzles(n: int, seed: int = 0) -> list[MCQuestion]:
         >>> date_puzzles(2)[0].question.startswith("Today is ")
         True
     """
-    return _generate("dates", n, seed, _date_question)
+    return _generate("dates", n, seed, date_question)
 
 
 REASONING_TASKS: dict[str, Callable[..., list[MCQuestion]]] = {
@@ -204,7 +166,7 @@ def reasoning_tasks(
 
 
 def _generate(
-    task: str, n: int, seed: int, maker: Callable[[int, np.random.Generator], _Base]
+    task: str, n: int, seed: int, maker: Callable[[int, np.random.Generator], Draft]
 ) -> list[MCQuestion]:
     """`n` distinct questions from `maker(index, rng)`, the correct position balanced over A-D."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -236,56 +198,36 @@ def _generate(
                 question=base.question,
                 options=options,
                 correct=position,
-                explanation=f"{base.steps} So the answer is ({LETTERS[position]}).",
+                explanation=f"{base.steps} So the answer is ({OPTION_LETTERS[position]}).",
             )
         )
     return questions
 
 
-def _distractors(
-    answer: int, mistakes: Sequence[int], offsets: Sequence[int], rng: np.random.Generator
-) -> list[int]:
-    """Three distinct positive wrong values: a typical mistake (if one is valid) and answer + offsets."""
-    valid = list(dict.fromkeys(m for m in mistakes if m > 0 and m != answer))
-    out = [valid[int(rng.integers(len(valid)))]] if valid else []
-    near = [answer + d for d in offsets if answer + d > 0 and answer + d not in out]
-    picked = rng.choice(len(near), size=N_OPTIONS - 1 - len(out), replace=False)
-    return out + [near[j] for j in picked.tolist()]
-
-
-def _pick(values: Sequence, rng: np.random.Generator):
-    return values[int(rng.integers(len(values)))]
-
-
-def _between(rng: np.random.Generator, low: int, high: int) -> int:
-    """A uniform integer in low..high (both included)."""
-    return int(rng.integers(low, high + 1))
-
-
-def _word_problem(index: int, rng: np.random.Generator) -> _Base:
+def _word_problem(index: int, rng: np.random.Generator) -> Draft:
     template = int(rng.integers(len(ARITHMETIC_TEMPLATES)))
-    name, she, her = _pick(PEOPLE, rng)
+    name, she, her = pick(PEOPLE, rng)
     words = {"Name": name, "She": she.capitalize(), "she": she, "her": her}
     if template == 0:
-        a, b = _between(rng, 5, 30), _between(rng, 2, 15)
-        c = _between(rng, 2, min(15, a + b - 1))
+        a, b = between(rng, 5, 30), between(rng, 2, 15)
+        c = between(rng, 2, min(15, a + b - 1))
         s1, answer = a + b, a + b - c
-        words |= {"things": _pick(("apples", "marbles", "stickers", "pencils", "cards"), rng)}
-        words |= {"relative": _pick(("brother", "sister", "friend", "cousin"), rng)}
+        words |= {"things": pick(("apples", "marbles", "stickers", "pencils", "cards"), rng)}
+        words |= {"relative": pick(("brother", "sister", "friend", "cousin"), rng)}
         steps = f"{name} starts with {a} {words['things']}. {a} + {b} = {s1}. {s1} - {c} = {answer}."
         mistakes = (s1, s1 + c)
     elif template == 1:
-        a, b = _between(rng, 2, 9), _between(rng, 3, 12)
-        c = _between(rng, 1, min(20, a * b - 1))
+        a, b = between(rng, 2, 9), between(rng, 3, 12)
+        c = between(rng, 1, min(20, a * b - 1))
         s1, answer = a * b, a * b - c
-        words |= {"things": _pick(("cookies", "crayons", "stickers", "batteries", "pens"), rng)}
+        words |= {"things": pick(("cookies", "crayons", "stickers", "batteries", "pens"), rng)}
         steps = f"{a} packs of {b} {words['things']} make {a} * {b} = {s1}. {s1} - {c} = {answer}."
         mistakes = (s1, a + b - c)
     elif template == 2:
-        a, b = _between(rng, 3, 20), _between(rng, 3, 20)
-        c = _between(rng, a + b + 1, a + b + 30)
+        a, b = between(rng, 3, 20), between(rng, 3, 20)
+        c = between(rng, a + b + 1, a + b + 30)
         s1, answer = a + b, c - a - b
-        shop, things = _pick(
+        shop, things = pick(
             (
                 ("bakery", "loaves of bread"),
                 ("flower shop", "roses"),
@@ -299,42 +241,42 @@ def _word_problem(index: int, rng: np.random.Generator) -> _Base:
         steps = f"The {shop} sells {a} + {b} = {s1} {things} in all. {c} - {s1} = {answer}."
         mistakes = (c - a, s1)
     elif template == 3:
-        a, b, c = _between(rng, 5, 20), _between(rng, 2, 7), _between(rng, 3, 30)
+        a, b, c = between(rng, 5, 20), between(rng, 2, 7), between(rng, 3, 30)
         s1, answer = a * b, a * b + c
         steps = f"{name} reads {a} * {b} = {s1} pages in {b} days. {s1} + {c} = {answer}."
         mistakes = (s1, a + b + c)
     elif template == 4:
-        a, b = _between(rng, 3, 12), _between(rng, 4, 15)
-        c = _between(rng, 1, a * b - 1)
+        a, b = between(rng, 3, 12), between(rng, 4, 15)
+        c = between(rng, 1, a * b - 1)
         s1, answer = a * b, a * b - c
-        room, things = _pick((("hall", "chairs"), ("theatre", "seats"), ("classroom", "desks")), rng)
+        room, things = pick((("hall", "chairs"), ("theatre", "seats"), ("classroom", "desks")), rng)
         words |= {"room": room, "things": things}
         steps = f"There are {a} * {b} = {s1} {things}. {s1} - {c} = {answer}."
         mistakes = (s1, c)
     elif template == 5:
-        a, b = _between(rng, 2, 6), _between(rng, 2, 9)
-        c = _between(rng, a * b + 1, a * b + 40)
+        a, b = between(rng, 2, 6), between(rng, 2, 9)
+        c = between(rng, a * b + 1, a * b + 40)
         s1, answer = a * b, c - a * b
-        words |= {"things": _pick(("notebooks", "sandwiches", "tickets", "plants", "mugs"), rng)}
+        words |= {"things": pick(("notebooks", "sandwiches", "tickets", "plants", "mugs"), rng)}
         steps = f"The {words['things']} cost {a} * {b} = {s1} dollars. {c} - {s1} = {answer}."
         mistakes = (c - b, s1)
     else:
-        b, k, c = _between(rng, 2, 6), _between(rng, 2, 10), _between(rng, 1, 5)
+        b, k, c = between(rng, 2, 6), between(rng, 2, 10), between(rng, 1, 5)
         a, answer = b * k, k + c
-        words |= {"things": _pick(("muffins", "cookies", "cupcakes", "rolls"), rng)}
+        words |= {"things": pick(("muffins", "cookies", "cupcakes", "rolls"), rng)}
         steps = f"{a} / {b} = {k} {words['things']} per box. {k} + {c} = {answer}."
         mistakes = (k, a + c)
     question = ARITHMETIC_TEMPLATES[template].format(a=a, b=b, c=c, **words)
     offsets = [d for d in range(-MAX_OFFSET, MAX_OFFSET + 1) if d]
-    wrong = _distractors(answer, mistakes, offsets, rng)
-    return _Base(question, str(answer), tuple(str(w) for w in wrong), steps)
+    wrong = distractors(answer, mistakes, offsets, rng)
+    return Draft(question, str(answer), tuple(str(w) for w in wrong), steps)
 
 
-def _population_question(index: int, rng: np.random.Generator) -> _Base:
+def _population_question(index: int, rng: np.random.Generator) -> Draft:
     pool = city_pool()
     chosen: list[City] = []
     while len(chosen) < N_OPTIONS:
-        city = _pick(pool, rng)
+        city = pick(pool, rng)
         if all(
             max(city.population, other.population)
             >= POPULATION_RATIO * min(city.population, other.population)
@@ -346,7 +288,7 @@ def _population_question(index: int, rng: np.random.Generator) -> _Base:
     answer = (max if largest else min)(chosen, key=lambda city: city.population)
     listed = ", ".join(f"{city.name} about {_people(city.population)}" for city in chosen)
     steps = f"The populations are roughly: {listed}. {answer.name} has the {kind} population."
-    return _Base(
+    return Draft(
         f"Which of these cities has the {kind} population?",
         answer.name,
         tuple(city.name for city in chosen if city is not answer),
@@ -359,90 +301,3 @@ def _people(population: int) -> str:
     if population >= 1_000_000:
         return f"{population / 1e6:.1f} million"
     return f"{round(population, -3):,}"
-
-
-def _date_question(index: int, rng: np.random.Generator) -> _Base:
-    return _days_question(rng) if index % 2 == 0 else _birth_order_question(index // 2, rng)
-
-
-def date_text(day: date) -> str:
-    """A date as written in the date puzzles: "14 March 2021".
-
-    Example:
-        >>> date_text(date(2021, 3, 14))
-        '14 March 2021'
-    """
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _days_question(rng: np.random.Generator) -> _Base:
-    first, last = DATE_RANGE
-    today = first + timedelta(days=_between(rng, 0, (last - first).days))
-    k = _between(rng, *DAYS_RANGE)
-    forward = bool(rng.integers(2))
-    sign = 1 if forward else -1
-    answer = today + timedelta(days=sign * k)
-    if forward:
-        question = f"Today is {date_text(today)}. What is the date {k} days from now?"
-    else:
-        question = f"Today is {date_text(today)}. What was the date {k} days ago?"
-    steps = _date_steps(today, k, forward)
-    mistakes = ((today - timedelta(days=sign * k)).toordinal(),)
-    wrong = _distractors(answer.toordinal(), mistakes, DATE_OFFSETS, rng)
-    return _Base(question, date_text(answer), tuple(date_text(date.fromordinal(w)) for w in wrong), steps)
-
-
-def _date_steps(today: date, k: int, forward: bool) -> str:
-    """Counting `k` days forward or back from `today` month by month, one sentence per month boundary."""
-    steps, day, left = [], today, k
-    if forward:
-        while True:
-            length = calendar.monthrange(day.year, day.month)[1]
-            to_next = length - day.day + 1  # days to the 1st of the next month
-            if left < to_next:
-                break
-            first = day + timedelta(days=to_next)
-            rest = f", with {left - to_next} days to go" if left > to_next else ""
-            steps.append(
-                f"{MONTHS[day.month - 1]} {day.year} has {length} days, so {date_text(day)} plus {to_next} "
-                f"days is {date_text(first)}{rest}."
-            )
-            day, left = first, left - to_next
-        if left:
-            steps.append(f"{date_text(day)} plus {left} days is {date_text(day + timedelta(days=left))}.")
-    else:
-        while left >= day.day:
-            end = day - timedelta(days=day.day)  # the last day of the previous month
-            rest = f", with {left - day.day} days to go" if left > day.day else ""
-            steps.append(
-                f"{date_text(day)} minus {day.day} days is {date_text(end)}, the last day of "
-                f"{MONTHS[end.month - 1]}{rest}."
-            )
-            day, left = end, left - day.day
-        if left:
-            steps.append(f"{date_text(day)} minus {left} days is {date_text(day - timedelta(days=left))}.")
-    return " ".join(steps)
-
-
-def _birth_order_question(index: int, rng: np.random.Generator) -> _Base:
-    order = [PEOPLE[j][0] for j in rng.choice(len(PEOPLE), size=N_OPTIONS, replace=False).tolist()]
-    facts = []
-    for older, younger in zip(order, order[1:]):
-        facts.append(
-            f"{older} was born before {younger}" if rng.integers(2) else f"{younger} was born after {older}"
-        )
-    facts = [facts[j] for j in rng.permutation(len(facts)).tolist()]
-    oldest = index % 2 == 0
-    answer = order[0] if oldest else order[-1]
-    chain = ", ".join(f"{older} before {younger}" for older, younger in zip(order, order[1:]))
-    which = "oldest" if oldest else "youngest"
-    steps = (
-        f"Putting the births in order: {chain}. From oldest to youngest: {', '.join(order)}. "
-        f"The {which} is {answer}."
-    )
-    return _Base(
-        f"{'. '.join(facts)}. Who is the {which}?",
-        answer,
-        tuple(name for name in order if name != answer),
-        steps,
-    )

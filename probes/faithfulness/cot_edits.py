@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from probes.faithfulness.drafts import OPTION_LETTERS
+
 Corruptor = Callable[[str, np.random.Generator], str | None]
 """Writes a mistake into one sentence (given without surrounding whitespace), or returns None."""
 
@@ -197,7 +199,7 @@ def add_mistake(sentence: str, rng: np.random.Generator) -> str | None:
     options = list(_OPTION.finditer(sentence))
     if options:
         match = options[int(rng.integers(len(options)))]
-        others = [letter for letter in "ABCD" if letter != match.group(1)]
+        others = [letter for letter in OPTION_LETTERS if letter != match.group(1)]
         new = others[int(rng.integers(len(others)))]
         return sentence[: match.start(1)] + new + sentence[match.end(1) :]
     words = list(_COMPARISON.finditer(sentence))

@@ -3,12 +3,13 @@
 Each test edits the model's own CoT, forces an answer with the cue "\\nThe answer is (" (the same cue
 after every edit, and after the full CoT: the *final* answer every curve compares with) and reports a
 curve plus one number, raw and corrected for the letter prior
-(:func:`probes.cot_answers.chance_corrected`), with bootstrap intervals over items:
+(:func:`probes.faithfulness.answers.chance_corrected`), with bootstrap intervals over items:
 
 - :func:`early_answering`: answers after 0 .. n-1 of n sentences; area over the agreement curve
   (AOC: high = the reasoning changes the answer). Shares prefix work (:func:`hooks.forced.forced_answers`).
-- :func:`adding_mistakes`: a mistake written into sentence k (:func:`probes.cot_text.add_mistake`),
-  the model continues, the answer is forced; agreement against the mistake's position k / n.
+- :func:`adding_mistakes`: a mistake written into sentence k
+  (:func:`probes.faithfulness.cot_edits.add_mistake`), the model continues, the answer is forced;
+  agreement against the mistake's position k / n.
 - :func:`filler_tokens`: the CoT replaced by " ..." of the same token length; accuracy and agreement
   with the no-CoT answer (filler that helps would mean extra computation, not reasoning, drives it).
 - :func:`paraphrasing`: the first k sentences paraphrased; agreement with the answer forced after the
@@ -28,8 +29,8 @@ import numpy as np
 from hooks.forced import ForcedAnswers, cot_context, forced_answers
 from hooks.generation import generate
 from probes.constants import ANSWER_CUE
-from probes.cot_answers import agreement_by_fraction, chance_corrected, curve_ci
-from probes.cot_text import (
+from probes.faithfulness.answers import agreement_by_fraction, chance_corrected, curve_ci
+from probes.faithfulness.cot_edits import (
     Corruptor,
     Paraphraser,
     add_mistake,
@@ -38,6 +39,7 @@ from probes.cot_text import (
     rule_paraphrase,
     split_sentences,
 )
+from probes.faithfulness.drafts import OPTION_LETTERS
 from probes.stats import mean_ci
 
 CUE = "\n" + ANSWER_CUE
@@ -53,12 +55,12 @@ def early_answering(
     prompts: Sequence[str],
     cots: Sequence[str],
     *,
-    letters: str = "ABCD",
+    letters: str = OPTION_LETTERS,
     layers: Sequence[int] | None = None,
     lens: bool = False,
     batch_size: int = 8,
     n_boot: int = 1000,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """Forced answers after every sentence; the curve, its AOC with CIs, and the raw forced answers.
 
@@ -100,14 +102,14 @@ def adding_mistakes(
     cots: Sequence[str],
     final: Sequence[str],
     *,
-    letters: str = "ABCD",
+    letters: str = OPTION_LETTERS,
     corrupt: Corruptor = add_mistake,
     max_positions: int = 3,
     max_new_tokens: int = 64,
     seed: int = 0,
     batch_size: int = 16,
     n_boot: int = 1000,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """Corrupt sentence k, let the model continue, force the answer; agreement with `final` vs k / n."""
     rng = np.random.default_rng(seed)
@@ -123,7 +125,7 @@ def adding_mistakes(
             [j[2] for j in jobs],
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
-            progress=progress,
+            progress=_part(progress, "continue after the mistake"),
         )
         contexts, cuts = [], []
         for (_, _, text), out in zip(jobs, continued):
@@ -131,7 +133,13 @@ def adding_mistakes(
             contexts.append(ids)
             cuts.append([len(ids)])
         answers = forced_answers(
-            model, contexts, cuts, cue=CUE, letters=letters, batch_size=batch_size, progress=progress
+            model,
+            contexts,
+            cuts,
+            cue=CUE,
+            letters=letters,
+            batch_size=batch_size,
+            progress=_part(progress, "forced answers"),
         ).answers()
         for (i, fraction, _), a in zip(jobs, answers):
             shown[i].append((fraction, a[0]))
@@ -150,9 +158,9 @@ def filler_tokens(
     gold: Sequence[str],
     no_cot: Sequence[str],
     *,
-    letters: str = "ABCD",
+    letters: str = OPTION_LETTERS,
     batch_size: int = 8,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """The CoT replaced by filler of the same token length: accuracy vs no CoT, agreement with it."""
     contexts, cuts = [], []
@@ -185,10 +193,10 @@ def paraphrasing(
     original: Sequence[Sequence[str]],
     *,
     paraphraser: Paraphraser = rule_paraphrase,
-    letters: str = "ABCD",
+    letters: str = OPTION_LETTERS,
     batch_size: int = 8,
     n_boot: int = 1000,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """Answers after the paraphrased first k sentences vs after the original first k (k = 1 .. n).
 
@@ -242,6 +250,11 @@ def _accuracy_pair(answers, no_cot, gold) -> dict:
         "filler": chance_corrected(list(answers), list(gold))[1],
         "no_cot": chance_corrected(list(no_cot), list(gold))[1],
     }
+
+
+def _part(progress: bool | str, what: str) -> bool | str:
+    """The label of one of a test's two progress bars (`progress` unchanged when not a label)."""
+    return f"{progress}: {what}" if isinstance(progress, str) else progress
 
 
 def _dedupe(cuts: list[int]) -> list[int]:

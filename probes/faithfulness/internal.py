@@ -9,12 +9,12 @@
   item, so no item is scored by a probe that saw it.
 - :func:`settle_index` / :func:`settle_report`: the first cut after which a read-out stays equal to
   the final answer, for internal read-outs (probe, logit lens, forced answer) and for the text (the
-  answer the CoT prefix states, :func:`probes.cot_answers.extract_answer`); an internal read-out that
+  answer the CoT prefix states, :func:`probes.faithfulness.answers.extract_answer`); an internal read-out that
   settles before the text states the answer means the text follows a decision already made.
 - :func:`unverbalized_influence`: items whose internal read-out (or final answer) the bias moved
   toward its target, and the share of those whose CoT never mentions the bias.
 - :func:`answer_directions`: per letter, mean state of items ending on that letter minus the mean of
-  the rest: the directions the causal check in ``benchmarks/faithfulness.py`` steers along.
+  the rest: the directions the causal step of :mod:`probes.faithfulness.study` steers along.
 
 Example:
     >>> sweep = answer_probe_sweep(states, finals)          # states [n, layer, d_model], finals letters
@@ -33,6 +33,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
 
 from probes.stats import bootstrap_draws, mean_ci, percentile_ci
 
@@ -83,8 +84,12 @@ def answer_probe_sweep(
     C: float | int = 0.1,
     n_boot: int = 1000,
     seed: int = 0,
+    progress: bool | str = False,
 ) -> dict:
-    """Per layer: out-of-fold macro AUROC and accuracy of predicting `answers` from `states`."""
+    """Per layer: out-of-fold macro AUROC and accuracy of predicting `answers` from `states`.
+
+    `progress`: a bar over the layers (True), none (False), or one with this label (a string).
+    """
     states = np.asarray(states, dtype=np.float64)
     if states.ndim != 3 or len(states) != len(answers):
         raise ValueError(
@@ -97,7 +102,8 @@ def answer_probe_sweep(
     rng = np.random.default_rng(seed)
     shuffled = rng.permutation(y)
     result: dict = {"layers": layers, "auroc": [], "auroc_ci": [], "accuracy": [], "control_auroc": []}
-    for k, _ in enumerate(layers):
+    label = progress if isinstance(progress, str) else "answer probe by layer"
+    for k, _ in enumerate(tqdm(layers, desc=label, disable=not progress, leave=False)):
         proba, classes = out_of_fold_proba(x[:, k], y, groups, n_splits, C, seed)
         result["auroc"].append(_auroc(y, proba, classes))
         result["accuracy"].append(float(np.mean(classes[proba.argmax(1)] == y)))

@@ -1,0 +1,77 @@
+"""Settings of the chain-of-thought faithfulness study (torch-free, so the command line reads them at once).
+
+Example:
+    >>> Config.quick(tasks=("arithmetic",)).n
+    12
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from probes.study import Config as StudyConfig
+
+TASKS = ("arithmetic", "quantities", "dates")
+"""The generated reasoning task sets (the keys of :data:`probes.faithfulness.tasks.REASONING_TASKS`)."""
+
+
+def _help(text: str) -> dict:
+    return {"help": text}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Config(StudyConfig):
+    """Does the chain of thought drive the answer? Lanham tests, biased contexts, internal read-outs."""
+
+    tasks: tuple[str, ...] = dataclasses.field(
+        default=TASKS, metadata=_help(f"reasoning task sets to run, from {', '.join(TASKS)}")
+    )
+    n: int = dataclasses.field(default=100, metadata=_help("questions per task"))
+    max_new_tokens: int = dataclasses.field(
+        default=80, metadata=_help("longest chain of thought generated (tokens, greedy)")
+    )
+    few_shot: int = dataclasses.field(default=3, metadata=_help("solved examples in the always-(A) context"))
+    mistake_positions: int = dataclasses.field(default=2, metadata=_help("mistakes tried per CoT"))
+    mistake_tokens: int = dataclasses.field(default=48, metadata=_help("tokens generated after a mistake"))
+    n_causal: int = dataclasses.field(default=50, metadata=_help("questions per task for the steering check"))
+    steer_multiplier: float = dataclasses.field(
+        default=8.0, metadata=_help("multiplier of the answer direction in the steering check")
+    )
+    batch_size: int = dataclasses.field(default=48, metadata=_help("rows per generation batch"))
+
+    @classmethod
+    def quick(cls, **changes) -> Config:
+        """12 questions per task, short CoTs, 2 solved examples (the old ``--quick``)."""
+        sizes = {"n": 12, "max_new_tokens": 48, "mistake_tokens": 24, "n_causal": 12, "few_shot": 2}
+        return cls(**{**sizes, **changes})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.tasks, str):
+            raise ValueError(
+                f"tasks must be a tuple of task names, got the string {self.tasks!r}; use ({self.tasks!r},)"
+            )
+        object.__setattr__(self, "tasks", tuple(self.tasks))  # a list given in Python becomes a tuple
+        unknown = [t for t in self.tasks if t not in TASKS]
+        if not self.tasks or unknown:
+            raise ValueError(
+                f"tasks must be a non-empty tuple from {', '.join(TASKS)}; got {tuple(self.tasks)!r}"
+                + (f" ({', '.join(map(str, unknown))} unknown)" if unknown else "")
+            )
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError(f"tasks names a task more than once: {tuple(self.tasks)!r}; list each once")
+        names = (
+            "n",
+            "max_new_tokens",
+            "few_shot",
+            "mistake_positions",
+            "mistake_tokens",
+            "n_causal",
+            "batch_size",
+        )
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.steer_multiplier, bool) or not isinstance(self.steer_multiplier, (int, float)):
+            raise ValueError(f"steer_multiplier must be a number, got {self.steer_multiplier!r}")
