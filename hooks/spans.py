@@ -5,14 +5,17 @@ Example:
     >>> spans[0].shape            # [n_tokens_of_prompt_0, 1, d_model]
     >>> spans.values.shape        # [total_tokens, 1, d_model], prompts one after another
     >>> spans.prompt_index        # [total_tokens]: which prompt each row belongs to
+    >>> spans.mean().shape        # [n_prompts, 1, d_model]: each span averaged over its tokens
+    >>> spans.per_prompt(spans.values[:, 0] @ direction, "max")   # [n_prompts]: one score each
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral
-from typing import no_type_check
+from typing import Literal, no_type_check
 
+import numpy as np
 import torch
 from jaxtyping import Float, Int
 from torch import Tensor
@@ -64,6 +67,34 @@ class SpanActivations:
         offsets = self.offsets
         i = i % len(self)
         return self.values[offsets[i] : offsets[i + 1]]
+
+    def mean(self) -> Float[Tensor, "n layer d_model"]:
+        """Each prompt's tokens averaged: rows summed in token order, divided by the span's length."""
+        sums = torch.zeros(
+            len(self), *self.values.shape[1:], dtype=self.values.dtype, device=self.values.device
+        )
+        sums.index_add_(0, self.prompt_index.to(self.values.device), self.values)
+        return sums / self.lengths.to(self.values.device).reshape(-1, *[1] * (self.values.ndim - 1))
+
+    def per_prompt(self, values: Float[Tensor, " total"], how: Literal["mean", "max", "last"]) -> np.ndarray:
+        """One number per prompt from one number per row (e.g. per-token probe scores): the mean,
+        max or last of the prompt's rows; float64 array ``[n]``.
+
+        Example:
+            >>> spans.per_prompt(spans.values[:, 3] @ probe_direction, "mean")
+        """
+        if how not in ("mean", "max", "last"):
+            raise ValueError(f"how must be 'mean', 'max' or 'last', got {how!r}")
+        if values.shape[0] != self.values.shape[0]:
+            raise ValueError(
+                f"values has {values.shape[0]} rows but the spans hold {self.values.shape[0]} tokens; "
+                "pass one value per token row (e.g. spans.values[:, layer] @ direction)"
+            )
+        out = []
+        for start, end in zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist()):
+            s = values[start:end]
+            out.append(float({"mean": s.mean(), "max": s.max(), "last": s[-1]}[how]))
+        return np.asarray(out)
 
     @staticmethod
     def concat(parts: list[SpanActivations]) -> SpanActivations:

@@ -9,21 +9,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from probes.datasets import (
+from probes.datasets import DatasetError, capitals, cities, comparisons
+from probes.deception import (
     DECEPTION_DATASETS,
-    DatasetError,
     Dialogue,
     DialogueSet,
-    capitals,
-    cities,
-    comparisons,
     concat_dialogues,
     control,
     instructed_pairs,
     load_deception,
     roleplay,
 )
-from probes.datasets.deception import (
+from probes.deception.templates import (
     CONTROL_TEMPLATES,
     FACT_REQUESTS,
     INSTRUCTION_PAIRS,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from probes.detection import detection_report, flagged_share, threshold_at_fpr
+from probes.deception.metrics import detection_report, flagged_share, threshold_at_fpr
 
 
 def test_threshold_flags_the_requested_share_of_controls():
@@ -58,7 +58,7 @@ def test_shipped_deception_probe_separates_instructed_pairs(smol):
 
     import probes
     from hooks import Span, extract_activations
-    from probes.datasets import instructed_pairs
+    from probes.deception import instructed_pairs
     from probes.metrics import auroc
 
     path = next(Path("artifacts/smollm2-135m-instruct").glob("deception_instructed_logistic_L*.safetensors"))

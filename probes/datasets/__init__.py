@@ -13,10 +13,8 @@ correct one and the one the user pushes; :func:`concat_choices` joins sets):
   wrong/right, biography wrong/right, "are you sure?"), :func:`false_claims`, both via
   :func:`load_sycophancy`.
 
-Deception (:class:`DialogueSet` of :class:`Dialogue` chats with an honest or deceptive
-assistant answer; :func:`concat_dialogues` joins sets): :func:`instructed_pairs` (told to be
-honest or to lie, then a true/false fact), :func:`roleplay` (situations with an incentive to
-hide something), :func:`control` (benign chat), all via :func:`load_deception`.
+Deception dialogues live in :mod:`probes.deception` (``DialogueSet``, ``instructed_pairs``,
+``roleplay``, ``control``, ``load_deception``).
 
 Reasoning (:class:`MCQuestion`: a question, 2-5 options, the correct one and a worked
 explanation, rendered in the BIG-Bench-Hard format, for chain-of-thought faithfulness): loaded
@@ -37,16 +35,6 @@ Example:
 
 from probes.datasets.base import Dataset, DatasetError, concat
 from probes.datasets.choices import ChoiceItem, ChoiceSet, concat_choices
-from probes.datasets.deception import (
-    DECEPTION_DATASETS,
-    Dialogue,
-    DialogueSet,
-    concat_dialogues,
-    control,
-    instructed_pairs,
-    load_deception,
-    roleplay,
-)
 from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
 from probes.datasets.mcq import BiasedPair, MCQuestion, load_bbh, load_biased_pairs
 from probes.datasets.sycophancy import (
@@ -67,15 +55,12 @@ from probes.datasets.truth import (
 
 __all__ = [
     "ALL_QUESTION_CONDITIONS",
-    "DECEPTION_DATASETS",
     "SYCOPHANCY_TASKS",
     "TRUTH_DATASETS",
     "BiasedPair",
     "ChoiceItem",
     "ChoiceSet",
     "Dataset",
-    "Dialogue",
-    "DialogueSet",
     "DatasetError",
     "MCQuestion",
     "arithmetic",
@@ -85,18 +70,13 @@ __all__ = [
     "comparisons",
     "concat",
     "concat_choices",
-    "concat_dialogues",
-    "control",
     "false_claims",
     "from_caa_json",
     "from_csv",
     "from_model_written_evals",
-    "instructed_pairs",
     "load_bbh",
     "load_biased_pairs",
-    "load_deception",
     "load_sycophancy",
     "load_truth",
-    "roleplay",
     "sycophancy_questions",
 ]

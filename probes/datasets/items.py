@@ -1,7 +1,7 @@
 """The shared base of item sets: named, validated tuples of frozen items with groups.
 
 :class:`ItemSet` holds what :class:`~probes.datasets.choices.ChoiceSet` and
-:class:`~probes.datasets.deception.DialogueSet` have in common: the name / items / info
+:class:`~probes.deception.dialogues.DialogueSet` have in common: the name / items / info
 checks, indexing (an int gives an item; a slice or a list of ints, a set of the same class),
 equality, :attr:`~ItemSet.groups`, a split by group with the same seeded assignment as
 :meth:`Dataset.split <probes.datasets.base.Dataset.split>`, :meth:`~ItemSet.sha256` and the

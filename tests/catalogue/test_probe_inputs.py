@@ -13,7 +13,7 @@ from catalogue_checks import clear_error
 from sklearn.exceptions import NotFittedError
 
 from probes.contrast import CCSProbe, PCAProbe
-from probes.detection import detection_report
+from probes.deception.metrics import detection_report
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.metrics import accuracy, auroc
 from probes.stats import bootstrap_ci

@@ -1,4 +1,4 @@
-"""The templates of :mod:`probes.datasets.deception`: instructions, roleplay scenarios, control chats.
+"""The templates of :mod:`probes.deception.data`: instructions, roleplay scenarios, control chats.
 
 Instructions (:data:`INSTRUCTION_PAIRS`, honest / deceptive):
 
