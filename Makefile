@@ -14,7 +14,7 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo bench lint lock clean
+.PHONY: install test test-unit test-latest demo readme bench lint lock clean
 
 install: $(STAMP)
 
@@ -52,21 +52,19 @@ lock: $(VENV)/bin/python
 		-c $(VENV)/torch-constraint.txt --no-emit-index-url --no-emit-find-links \
 		-o requirements.lock pyproject.toml
 
-# The truth-probe study and small sycophancy and deception studies on the default model (~12 min on
-# 2 CPU cores);
-# artifacts go to results/ here, the ones shipped under artifacts/ come from the full-size runs.
+# The main job: every study at its quick size on the default model, one report (results/demo/report.html
+# and report.md, each study's results.json, plots and artifacts). `make readme` then writes their
+# headline numbers into README.md. The artifacts shipped under artifacts/ come from full-size runs.
 demo: install
-	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes --artifacts results/truth_probes/artifacts
-	$(PYTHON) benchmarks/sycophancy.py --quick --out results/sycophancy_quick --artifacts results/sycophancy_quick/artifacts
-	$(PYTHON) benchmarks/deception.py --quick --out results/deception_quick --artifacts results/deception_quick/artifacts
-	$(PYTHON) benchmarks/faithfulness.py --quick --out results/faithfulness_quick
+	$(PYTHON) -m probes run all --quick --out results/demo
 
+readme: install
+	$(PYTHON) -m probes report results/demo --readme README.md
+
+# Full sizes (about an hour on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
-	$(PYTHON) benchmarks/truth_probes.py --out results/truth_probes
-	$(PYTHON) benchmarks/sycophancy.py --out results/sycophancy
-	$(PYTHON) benchmarks/deception.py --out results/deception
-	$(PYTHON) benchmarks/faithfulness.py --out results/faithfulness
+	$(PYTHON) -m probes run all --out results/full
 
 lint: install
 	$(PYTHON) -m ruff check probes hooks tests benchmarks

@@ -77,6 +77,12 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
             add_config_options(sub, config_class(name))
     report = commands.add_parser("report", help="redraw report.html and report.md from results.json files")
     report.add_argument("folder", type=Path, help="the --out folder of `probes run`")
+    report.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="also write the summary table into this README's results section",
+    )
     return parser
 
 
@@ -126,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
 
         md, page = write_report(load_results(args.folder), args.folder)
         print(f"wrote {page} and {md}")
+        if args.readme:
+            from probes.runner import update_readme
+
+            changed = update_readme(args.readme, args.folder)
+            print(f"{args.readme}: {'updated' if changed else 'already up to date'}")
         return 0
     names = list(STUDIES) if args.study == "all" else [args.study]
     try:

@@ -135,3 +135,29 @@ def write_report(results: list[Result], folder: str | Path) -> tuple[Path, Path]
     md_path = write_atomically(folder / "report.md", lambda tmp: tmp.write_text(md))
     html_path = write_atomically(folder / "report.html", lambda tmp: tmp.write_text(page))
     return md_path, html_path
+
+
+README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def update_readme(readme: str | Path, folder: str | Path) -> bool:
+    """Replace the text between ``<!-- results:begin -->`` and ``<!-- results:end -->`` in `readme`
+    with the summary table of the results under `folder` and a line naming each run; returns True
+    when the file changed. README numbers come from results files this way, never by hand."""
+    readme, folder = Path(readme), Path(folder)
+    text = readme.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        raise ValueError(f"{readme} has no {README_BEGIN} ... {README_END} section to fill")
+    results = load_results(folder)
+    runs = "; ".join(
+        f"{r.name} {r.created_utc[:10]} ({r.device}, {r.seconds.get('total', 0) / 60:.1f} min)"
+        for r in results
+    )
+    table = to_markdown([summary_table(results)]).strip()
+    body = f"{table}\n\nModel `{results[0].model}`; runs: {runs}; from `{folder.as_posix()}/*/results.json`."
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    new = f"{head}{README_BEGIN}\n{body}\n{README_END}{tail}"
+    if new != text:
+        write_atomically(readme, lambda tmp: tmp.write_text(new))
+    return new != text

@@ -37,6 +37,7 @@ from probes.plots import plot_matrix, plot_sweep
 from probes.report import Heading, Image, Paragraph, Table, fmt, with_interval
 from probes.splits import group_split
 from probes.study import Result, Steps, describe_model
+from probes.sweep import probe_at, sweep
 from probes.truth.config import Config
 
 KINDS = ("logistic", "mean_diff")
@@ -199,9 +200,7 @@ def extract_all(model, data: dict, config: Config, progress: bool) -> dict[str, 
 def sweep_all(acts: dict, data: dict, config: Config) -> dict:
     return {
         name: {
-            kind: probes.sweep(
-                acts[name], ds.labels, probe=kind, groups=ds.groups, C=config.C, seed=config.seed
-            )
+            kind: sweep(acts[name], ds.labels, probe=kind, groups=ds.groups, C=config.C, seed=config.seed)
             for kind in KINDS
         }
         for name, ds in data.items()
@@ -237,7 +236,7 @@ def transfer_matrix(acts, data, parts, sweeps: dict) -> dict:
     matrix = np.zeros((len(names), len(names)))
     for i, train_name in enumerate(names):
         layer = best_layers[train_name]
-        probe = probes.probe_at(sweeps[train_name]["logistic"], layer)  # fitted on its train split
+        probe = probe_at(sweeps[train_name]["logistic"], layer)  # fitted on its train split
         for j, test_name in enumerate(names):
             test = parts[test_name][2]
             matrix[i, j] = probe.score(acts[test_name][test][:, layer], data[test_name].labels[test])
@@ -256,7 +255,7 @@ def speed_inputs(acts, data, n: int):
 def speed_comparison(acts: torch.Tensor, labels: np.ndarray, groups: np.ndarray, C: float, seed: int) -> dict:
     """Batched sweep vs a scikit-learn loop on the same split, same C, same standardization."""
     start = time.perf_counter()
-    ours = probes.sweep(acts, labels, probe="logistic", groups=groups, C=C, seed=seed)
+    ours = sweep(acts, labels, probe="logistic", groups=groups, C=C, seed=seed)
     ours_s = time.perf_counter() - start
     train, val, test = group_split(groups, SPLIT_FRACTIONS, seed)
     start = time.perf_counter()
@@ -298,7 +297,7 @@ def artifact_writers(model, data, sweeps, config: Config) -> list:
 
         def write(folder, kind=kind, swept=swept, layer=layer):
             return probes.save(
-                probes.probe_at(swept, layer),
+                probe_at(swept, layer),
                 Path(folder) / f"truth_cities_{kind}_L{layer}{suffix}.safetensors",
                 hook=f"blocks.{layer}.hook_{config.site}",
                 model=model,
