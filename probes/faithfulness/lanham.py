@@ -15,6 +15,9 @@ curve plus one number, raw and corrected for the letter prior
 - :func:`paraphrasing`: the first k sentences paraphrased; agreement with the answer forced after the
   original first k sentences (low = the exact wording carries no hidden information).
 
+Every test takes ``use_cache=False`` for a model without a working KV cache (a TransformerLens
+``boot_native`` test model): the same answers, by a full forward pass per cut.
+
 Example:
     >>> early = early_answering(model, prompts, cots)
     >>> early["curve"]["aoc"], early["ci"]["aoc"]
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hooks.forced import ForcedAnswers, cot_context, forced_answers
+from hooks.forced import ForcedAnswers, cot_context, forced_answers, forced_answers_naive
 from hooks.generation import generate
 from probes.constants import ANSWER_CUE
 from probes.faithfulness.answers import agreement_by_fraction, chance_corrected, curve_ci
@@ -61,6 +64,7 @@ def early_answering(
     batch_size: int = 8,
     n_boot: int = 1000,
     progress: bool | str = True,
+    use_cache: bool = True,
 ) -> dict:
     """Forced answers after every sentence; the curve, its AOC with CIs, and the raw forced answers.
 
@@ -73,7 +77,7 @@ def early_answering(
         ids, cs = cot_context(model, prompt, cot, sentence_ends(cot))
         contexts.append(ids)
         cuts.append(_dedupe(cs))
-    forced = forced_answers(
+    forced = _forced(use_cache)(
         model,
         contexts,
         cuts,
@@ -110,6 +114,7 @@ def adding_mistakes(
     batch_size: int = 16,
     n_boot: int = 1000,
     progress: bool | str = True,
+    use_cache: bool = True,
 ) -> dict:
     """Corrupt sentence k, let the model continue, force the answer; agreement with `final` vs k / n."""
     rng = np.random.default_rng(seed)
@@ -126,13 +131,14 @@ def adding_mistakes(
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
             progress=_part(progress, "continue after the mistake"),
+            use_cache=use_cache,
         )
         contexts, cuts = [], []
         for (_, _, text), out in zip(jobs, continued):
             ids, cs = cot_context(model, text, out.text, [])
             contexts.append(ids)
             cuts.append([len(ids)])
-        answers = forced_answers(
+        answers = _forced(use_cache)(
             model,
             contexts,
             cuts,
@@ -161,6 +167,7 @@ def filler_tokens(
     letters: str = OPTION_LETTERS,
     batch_size: int = 8,
     progress: bool | str = True,
+    use_cache: bool = True,
 ) -> dict:
     """The CoT replaced by filler of the same token length: accuracy vs no CoT, agreement with it."""
     contexts, cuts = [], []
@@ -170,7 +177,7 @@ def filler_tokens(
         cuts.append([len(ids)])
     answers = [
         a[0]
-        for a in forced_answers(
+        for a in _forced(use_cache)(
             model, contexts, cuts, cue=CUE, letters=letters, batch_size=batch_size, progress=progress
         ).answers()
     ]
@@ -197,6 +204,7 @@ def paraphrasing(
     batch_size: int = 8,
     n_boot: int = 1000,
     progress: bool | str = True,
+    use_cache: bool = True,
 ) -> dict:
     """Answers after the paraphrased first k sentences vs after the original first k (k = 1 .. n).
 
@@ -215,7 +223,7 @@ def paraphrasing(
             where.append((i, k, len(ends)))
     shown: list[list[tuple[float, str]]] = [[] for _ in prompts]
     reference: list[list[str]] = [[] for _ in prompts]
-    answers = forced_answers(
+    answers = _forced(use_cache)(
         model, contexts, cuts, cue=CUE, letters=letters, batch_size=batch_size, progress=progress
     ).answers()
     for (i, k, n), a in zip(where, answers):
@@ -250,6 +258,12 @@ def _accuracy_pair(answers, no_cot, gold) -> dict:
         "filler": chance_corrected(list(answers), list(gold))[1],
         "no_cot": chance_corrected(list(no_cot), list(gold))[1],
     }
+
+
+def _forced(use_cache: bool):
+    """Forced answers sharing prefix work (needs a working KV cache), or a full pass per cut without one
+    (the same numbers, e.g. on a TransformerLens ``boot_native`` test model)."""
+    return forced_answers if use_cache else forced_answers_naive
 
 
 def _part(progress: bool | str, what: str) -> bool | str:
