@@ -43,10 +43,19 @@ PROBE_CLASSES = {cls.__name__: cls for cls in (LogisticProbe, MeanDiffProbe, PCA
 PROBE_TENSORS = {
     "LogisticProbe": ("coef_", "intercept_", "mean_", "scale_"),
     "MeanDiffProbe": ("coef_", "intercept_"),
-    "PCAProbe": ("direction_", "center_"),
-    "CCSProbe": ("direction_", "center_"),
+    "PCAProbe": ("direction_", "center_", "intercept_"),
+    "CCSProbe": ("direction_", "center_", "intercept_"),
 }
-OPTIONAL_TENSORS = {"mean", "scale"}  # a LogisticProbe rebuilt from a sweep keeps its scaling inside coef_
+# tensors a file may lack: a LogisticProbe rebuilt from a sweep keeps its scaling inside coef_; contrast
+# probes saved before they scored pairs have no intercept (0: the raw difference of the two members)
+OPTIONAL_TENSORS = {
+    "LogisticProbe": {"mean", "scale"},
+    "MeanDiffProbe": set(),
+    "PCAProbe": {"intercept"},
+    "CCSProbe": {"intercept"},
+}
+# contrast probes take pairs side by side: n_features_in_ = 2 * d_model
+PAIR_PROBES = {"PCAProbe", "CCSProbe"}
 REQUIRED_KEYS = {"probe": ("class", "params", "d_model"), "steering_vector": ("hook", "model", "d_model")}
 
 
@@ -87,7 +96,13 @@ def save(
                 f"model must be a model (with cfg.model_name) or its name, got {type(model).__name__}"
             )
         model_name = model if isinstance(model, str) or model is None else str(model.cfg.model_name)
-        meta = {"kind": "probe", "class": type(obj).__name__, "params": obj.get_params(), "info": info or {}}
+        meta = {
+            "kind": "probe",
+            "class": type(obj).__name__,
+            "params": obj.get_params(),
+            "classes": _probe_classes(obj),
+            "info": info or {},
+        }
     else:
         raise TypeError(f"cannot save a {type(obj).__name__}; expected a probe or a SteeringVector")
     if hook is not None and not HOOK_PATTERN.match(hook):
@@ -241,7 +256,8 @@ def _check_contents(meta: dict, tensors: dict[str, torch.Tensor], path: Path) ->
             f"{path}: params must be a JSON object of hyper-parameters, got {meta['params']!r}"
         )
     names = {"direction"} if kind == "steering_vector" else {a.rstrip("_") for a in PROBE_TENSORS[cls]}
-    missing, extra = names - OPTIONAL_TENSORS - set(tensors), set(tensors) - names
+    optional = OPTIONAL_TENSORS.get(cls, set())
+    missing, extra = names - optional - set(tensors), set(tensors) - names
     if missing or extra:
         raise ArtifactError(
             f"{path}: a {cls or kind} needs tensors {sorted(names)}, missing {sorted(missing)}, "
@@ -264,7 +280,7 @@ def _probe_tensors(probe) -> dict[str, torch.Tensor]:
     tensors = {}
     for attr in PROBE_TENSORS[type(probe).__name__]:
         if not hasattr(probe, attr):
-            if attr.rstrip("_") in OPTIONAL_TENSORS:
+            if attr.rstrip("_") in OPTIONAL_TENSORS[type(probe).__name__]:
                 continue
             raise ValueError(f"the {type(probe).__name__} is not fitted (no {attr}); fit it before saving")
         value = np.atleast_1d(np.asarray(getattr(probe, attr), dtype=np.float32))
@@ -290,9 +306,38 @@ def _restore_probe(meta: dict, tensors: dict[str, torch.Tensor], path: Path):
     for key, tensor in tensors.items():
         value = tensor.double().numpy()
         setattr(probe, f"{key}_", float(value[0]) if key == "intercept" else value)
-    probe.classes_ = np.array([0, 1])
-    probe.n_features_in_ = meta["d_model"]
+    if meta["class"] in PAIR_PROBES and "intercept" not in tensors:
+        probe.intercept_ = 0.0
+    probe.classes_ = _restore_classes(meta.get("classes", [0, 1]), path)
+    probe.n_features_in_ = meta["d_model"] * (2 if meta["class"] in PAIR_PROBES else 1)
     return probe
+
+
+def _probe_classes(probe) -> list:
+    """The probe's two `classes_` as JSON values (files without them mean [0, 1])."""
+    classes = np.asarray(getattr(probe, "classes_", [0, 1]))
+    if classes.shape != (2,) or classes.dtype.kind not in "biufU":
+        raise ValueError(
+            f"the {type(probe).__name__}'s classes_ must be two numbers, booleans or strings to be saved, "
+            f"got {classes.tolist()!r}; refit it with such labels"
+        )
+    return classes.tolist()
+
+
+def _restore_classes(classes, path: Path) -> np.ndarray:
+    plain = (bool, int, float, str)
+    if (
+        not isinstance(classes, list)
+        or len(classes) != 2
+        or not all(isinstance(c, plain) for c in classes)
+        or len({type(c) for c in classes}) != 1
+        or classes[0] == classes[1]
+    ):
+        raise ArtifactError(
+            f"{path}: classes must be a list of two distinct labels of one type, got {classes!r}; "
+            "re-save the artifact"
+        )
+    return np.asarray(classes)
 
 
 def _check_fits(meta: dict, model, path: Path, check_model: bool) -> None:

@@ -10,7 +10,7 @@ from torch import Tensor
 def as_activations(x, name: str = "X", dims: str = "n d_model") -> Tensor:
     """A float32 CPU tensor with the named `dims` and only finite values, from a tensor or array."""
     if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
+        x = torch.from_numpy(x if x.flags.writeable else x.copy())  # e.g. a read-only memmap
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch tensor or numpy array, got {type(x).__name__}")
     if x.ndim != len(dims.split()):
@@ -40,6 +40,18 @@ def as_labels(y, n: int) -> Tensor:
     return y.long()
 
 
-def check_width(x: Tensor, d_model: int, name: str = "X") -> None:
-    if x.shape[-1] != d_model:
-        raise ValueError(f"{name} has width {x.shape[-1]} but the probe was fitted on width {d_model}")
+def check_width(x: Tensor, d_model: int, name: str = "X", estimator: str | None = None) -> None:
+    """Refuse `x` unless its last axis has `d_model` entries (the width the probe was fitted on).
+
+    With `estimator` (a class name) the message also reads as scikit-learn's
+    ("X has 9 features, but LogisticProbe is expecting 8 features as input").
+    """
+    width = x.shape[-1]
+    if width == d_model:
+        return
+    if estimator is None:
+        raise ValueError(f"{name} has width {width} but the probe was fitted on width {d_model}")
+    raise ValueError(
+        f"{name} has {width} features, but {estimator} is expecting {d_model} features as input: "
+        f"it was fitted on width {d_model}, {name} has width {width}"
+    )

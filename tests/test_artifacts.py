@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from probes.artifacts import ArtifactError, export_gguf, load, read_metadata, save
-from probes.contrast import CCSProbe, PCAProbe
+from probes.contrast import CCSProbe, PCAProbe, pair_features
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.steering import SteeringVector
 
@@ -43,19 +43,22 @@ def fitted_probes():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(60, 32)).astype(np.float32), np.arange(60) % 2
     x[y == 1, 0] += 3
-    pairs = np.stack([x[:30], x[30:]], axis=1)
-    return x, [
+    pairs = pair_features(x[:30], x[30:])  # the contrast probes' X: [30, 2 * 32]
+    fitted = [
         LogisticProbe(C=0.2).fit(x, y),
         MeanDiffProbe(whiten=True).fit(x, y),
         PCAProbe().fit(pairs),
         CCSProbe(n_tries=1, n_epochs=20).fit(pairs),
     ]
+    return x, pairs, fitted
 
 
 @pytest.mark.parametrize("index", range(4))
 def test_probes_round_trip_with_metadata(tmp_path, tiny, index):
-    x, probes_ = fitted_probes()
+    x, pairs, probes_ = fitted_probes()
     probe = probes_[index]
+    if isinstance(probe, (PCAProbe, CCSProbe)):
+        x = pairs
 
     class Data:
         name = "synthetic"

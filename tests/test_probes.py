@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import cross_val_score
 
-from probes.contrast import CCSProbe, PCAProbe
+from probes.contrast import CCSProbe, PCAProbe, pair_features
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.metrics import accuracy, auroc
 from probes.splits import group_split
@@ -65,9 +65,9 @@ def test_estimator_contract():
 )
 def test_bad_inputs_fail_clearly(probe):
     x, y, _ = planted(n=20)
-    pairs = np.stack([x[:10], x[10:]], axis=1)
+    pairs = pair_features(x[:10], x[10:])
     fit = (
-        (lambda xx, yy: probe.fit(np.stack([xx[:10], xx[10:]], 1)))
+        (lambda xx, yy: probe.fit(pair_features(xx[:10], xx[10:])))
         if probe.__class__ in (PCAProbe, CCSProbe)
         else probe.fit
     )
@@ -80,11 +80,13 @@ def test_bad_inputs_fail_clearly(probe):
             probe.fit(x, np.ones(20, dtype=int))
         with pytest.raises(ValueError, match="shape \\[20\\]"):
             probe.fit(x, y[:5])
-        with pytest.raises(ValueError, match="0 or 1"):
-            probe.fit(x, y * 2)
+        with pytest.raises(ValueError, match="Only binary classification"):
+            probe.fit(x, np.arange(20) % 3)
     else:
-        with pytest.raises(ValueError, match="n_pairs, 2"):
-            probe.fit(x)
+        with pytest.raises(ValueError, match="odd number"):
+            probe.fit(x[:, :-1])
+        with pytest.raises(ValueError, match="n_pairs, 2\\*d_model.*reshape"):
+            probe.fit(np.stack([x[:10], x[10:]], axis=1))
         probe.fit(pairs)
     fitted = probe if hasattr(probe, "direction_") else probe.fit(x, y)
     with pytest.raises(ValueError, match="width"):
@@ -106,15 +108,56 @@ def contrast_pairs(n=200, seed=0):
 @pytest.mark.parametrize("probe", [PCAProbe(), CCSProbe(n_tries=3, n_epochs=300)])
 def test_unsupervised_contrast_probes_find_the_direction_and_are_deterministic(probe):
     pairs, first_true, direction = contrast_pairs()
-    fitted = clone(probe).fit(pairs)
+    X = pair_features(pairs[:, 0], pairs[:, 1])
+    assert np.array_equal(X, pairs.reshape(len(pairs), -1))  # the same layout
+    fitted = clone(probe).fit(X)
     assert abs(fitted.direction_ @ direction) > 0.9
-    again = clone(probe).fit(pairs)
+    again = clone(probe).fit(X)
     assert np.array_equal(fitted.direction_, again.direction_)
-    statements = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    truth = np.concatenate([first_true, 1 - first_true])
-    fitted.orient(statements, truth)
-    first_higher = fitted.decision_function(pairs[:, 0]) > fitted.decision_function(pairs[:, 1])
-    assert np.mean(first_higher == first_true) > 0.95  # within a pair the shared noise cancels
+    fitted.orient(X, first_true)
+    assert fitted.score(X, first_true) > 0.95  # within a pair the shared noise cancels
+    # a pair's score: how much further along the direction its first member lies than its second
+    statements = fitted.statement_scores(pairs[:, 0]) - fitted.statement_scores(pairs[:, 1])
+    np.testing.assert_allclose(fitted.decision_function(X), statements + fitted.intercept_, atol=1e-9)
+    assert fitted.intercept_ != 0  # the shared offset on the first members is removed
+
+
+@pytest.mark.parametrize("probe", [PCAProbe(), CCSProbe(n_tries=3, n_epochs=300)])
+def test_contrast_probes_fix_their_sign_with_labels_of_any_two_values(probe):
+    pairs, first_true, _ = contrast_pairs()
+    X = torch.from_numpy(pair_features(pairs[:, 0], pairs[:, 1]))
+    named = np.where(first_true == 1, "first", "second")  # sorted: classes_[1] = "second"
+    fitted = clone(probe).fit(X, named)
+    assert fitted.classes_.tolist() == ["first", "second"]
+    assert np.mean(fitted.predict(X) == named) > 0.95  # "second" where the second member is the true one
+    unlabeled = clone(probe).fit(X)
+    assert unlabeled.classes_.tolist() == [0, 1]
+    assert abs(unlabeled.direction_ @ fitted.direction_) == pytest.approx(1.0)  # y only fixes the sign
+
+
+def test_pair_features_keeps_the_type_and_refuses_mismatched_members():
+    a, b = np.ones((3, 4), np.float32), np.zeros((3, 4), np.float32)
+    assert pair_features(a, b).shape == (3, 8) and isinstance(pair_features(a, b), np.ndarray)
+    both = pair_features(torch.from_numpy(a), torch.from_numpy(b))
+    assert isinstance(both, torch.Tensor) and both[:, :4].eq(1).all() and both[:, 4:].eq(0).all()
+    with pytest.raises(ValueError, match=r"\[n_pairs, d_model\].*\(3, 4\) and \(2, 4\)"):
+        pair_features(a, b[:2])
+
+
+@pytest.mark.parametrize("probe", [LogisticProbe(C=0.1), MeanDiffProbe()])
+@pytest.mark.parametrize(
+    "encode",
+    [lambda y: 2 * y - 1, lambda y: np.where(y == 1, "yes", "no"), lambda y: y + 1.0, lambda y: y == 1],
+)
+def test_any_two_labels_give_the_same_probe_and_come_back_from_predict(probe, encode):
+    x, y, _ = planted()
+    labels = encode(y)
+    reference = clone(probe).fit(x, y)
+    fitted = clone(probe).fit(x, labels)
+    np.testing.assert_allclose(fitted.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+    assert fitted.classes_.tolist() == sorted(set(labels.tolist()))
+    np.testing.assert_array_equal(fitted.predict(x), fitted.classes_[reference.predict(x)])
+    assert fitted.score(x, labels) == reference.score(x, y)
 
 
 def test_auroc_matches_scikit_learn_with_ties_and_batches():

@@ -17,9 +17,10 @@ import torch
 from catalogue_checks import clear_error
 from safetensors.torch import save_file
 
+from hooks import atomic
 from probes import artifacts
 from probes.artifacts import ArtifactError, UnverifiedArtifactWarning, export_gguf, load, read_metadata, save
-from probes.contrast import CCSProbe, PCAProbe
+from probes.contrast import CCSProbe, PCAProbe, pair_features
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.steering import SteeringVector
 
@@ -37,7 +38,7 @@ def data(seed=0):
 
 def fitted(name: str):
     x, y = data()
-    pairs = np.stack([x[:30], x[30:]], axis=1)
+    pairs = pair_features(x[:30], x[30:])
     return {
         "LogisticProbe": lambda: LogisticProbe(C=0.2).fit(x, y),
         "MeanDiffProbe": lambda: MeanDiffProbe().fit(x, y),
@@ -169,9 +170,12 @@ def test_a_saved_artifact_carries_a_checksum_and_loads_without_warning(tmp_path,
             warnings.simplefilter("error")
             restored = load(path, model=tiny)
         x, _ = data(seed=1)
+        if name in ("PCAProbe", "CCSProbe"):
+            x = pair_features(x[:30], x[30:])
         np.testing.assert_allclose(
             restored.decision_function(x), probe.decision_function(x), rtol=1e-5, atol=1e-4
         )
+        assert restored.n_features_in_ == probe.n_features_in_
 
 
 # --- the shipped artifacts, and old files without a checksum -----------------------------------------
@@ -408,7 +412,7 @@ def test_saving_over_a_read_only_location_fails_clearly_and_keeps_the_old_file(
     def denied(src, dst):
         raise PermissionError(13, "Permission denied", str(dst))
 
-    monkeypatch.setattr(artifacts.os, "replace", denied)
+    monkeypatch.setattr(atomic.os, "replace", denied)  # the atomic write lives in hooks.atomic
     with clear_error("cannot write", "probe.safetensors", "writable location", kind=PermissionError):
         save(fitted("MeanDiffProbe"), probe_file, hook=HOOK)
     assert probe_file.read_bytes() == before
@@ -466,3 +470,34 @@ def test_bad_saves_fail_clearly(tmp_path, case):
 def test_numpy_metrics_are_stored_as_numbers(tmp_path):
     path = save(vector(), tmp_path / "v.safetensors", metrics={"auroc": np.float32(0.5), "n": np.int64(3)})
     assert read_metadata(path)["metrics"] == {"auroc": 0.5, "n": 3}  # was: TypeError inside json
+
+
+# --- labels and the contrast probes' pair score ------------------------------------------------------
+
+
+def test_string_classes_round_trip_through_the_metadata(tmp_path):
+    x, y = data()
+    probe = MeanDiffProbe().fit(x, np.where(y == 1, "true", "false"))
+    restored = load(save(probe, tmp_path / "p.safetensors", hook=HOOK))
+    assert read_metadata(tmp_path / "p.safetensors")["classes"] == ["false", "true"]
+    np.testing.assert_array_equal(restored.predict(x), probe.predict(x))
+
+
+@pytest.mark.parametrize("classes", [["a"], ["a", "a"], ["a", 1], [[0], [1]], "ab"])
+def test_malformed_classes_are_refused(tmp_path, classes):
+    tensors, header = parts(save(fitted("MeanDiffProbe"), tmp_path / "p.safetensors", hook=HOOK))
+    header["classes"] = json.dumps(classes)
+    with clear_error("bad.safetensors", "classes", "two distinct labels"):
+        load(forge(tmp_path / "bad.safetensors", tensors, header))
+
+
+@pytest.mark.parametrize("name", ["PCAProbe", "CCSProbe"])
+def test_a_contrast_probe_saved_before_pairs_had_an_intercept_loads_scoring_raw_differences(tmp_path, name):
+    tensors, header = parts(save(fitted(name), tmp_path / "p.safetensors", hook=HOOK))
+    del tensors["intercept"], header["classes"]
+    restored = load(forge(tmp_path / "old.safetensors", tensors, header))
+    x, _ = data(seed=1)
+    pairs = pair_features(x[:30], x[30:])
+    expected = (x[:30] - x[30:]).astype(np.float64) @ restored.direction_
+    np.testing.assert_allclose(restored.decision_function(pairs), expected, rtol=1e-5, atol=1e-6)
+    assert restored.intercept_ == 0 and restored.classes_.tolist() == [0, 1]

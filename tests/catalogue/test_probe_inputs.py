@@ -6,13 +6,16 @@ data with a planted direction. Cases marked "was:" reproduce a defect found by t
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from catalogue_checks import clear_error
-from sklearn.exceptions import NotFittedError
+from scipy import sparse
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 
-from probes.contrast import CCSProbe, PCAProbe
+from probes.contrast import CCSProbe, PCAProbe, pair_features
 from probes.deception.metrics import detection_report
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.metrics import accuracy, auroc
@@ -61,11 +64,21 @@ BAD_X = {
     "one_dimensional": (lambda: X[:, 0], [r"\[n, d_model\]", r"\(200,\)"]),
     "three_dimensional": (lambda: X[:, None], [r"\[n, d_model\]", r"\(200, 1, 8\)"]),
     "no_features": (lambda: X[:, :0], ["no features", r"\(200, 0\)"]),  # was: fitted
-    "python_list": (lambda: X.tolist(), ["tensor or numpy array", "list"]),
-    "complex": (lambda: X.astype(np.complex64), ["real numbers", "complex"]),  # was: cast
+    "ragged_list": (
+        lambda: [[1.0, 2.0]] * 100 + [[1.0]] * 100,
+        ["tensor or array", "list", "did not convert"],
+    ),
+    "complex": (lambda: X.astype(np.complex64), ["Complex data not supported", "real numbers"]),  # was: cast
     "strings": (lambda: X.astype(str), ["real numbers"]),
-    "objects": (lambda: X.astype(object), ["real numbers", "object"]),
+    "objects_not_numbers": (lambda: _with_object({"a": 1}), ["real numbers", "object", "not 'dict'"]),
+    "sparse": (lambda: sparse.csr_matrix(X), ["sparse", "toarray"]),
 }
+
+
+def _with_object(value):
+    x = X.astype(object)
+    x[4, 1] = value
+    return x
 
 
 @pytest.mark.parametrize("case", BAD_X)
@@ -87,16 +100,14 @@ def test_empty_activations_fail_clearly(probe):
 BAD_Y = {
     "short": (lambda: Y[:5], ["shape", r"\[200\]", r"\(5,\)"]),
     "long": (lambda: np.tile(Y, 2), ["shape", r"\[200\]", r"\(400,\)"]),
-    "column": (lambda: Y[:, None], ["shape", r"\(200, 1\)"]),
+    "two_columns": (lambda: np.stack([Y, Y], 1), ["shape", r"\(200, 2\)"]),
     "one_class": (lambda: np.ones(N, int), ["only class 1", "both classes"]),
-    "strings": (lambda: np.where(Y == 1, "yes", "no"), ["0/1", "got dtype <U3", "labels == 'yes'"]),
-    "string_list": (lambda: ["no", "yes"] * (N // 2), ["0/1", "got dtype <U3"]),
-    "none": (lambda: None, ["0/1", "object"]),
-    "one_two": (lambda: Y + 1, ["0 or 1", r"\[1, 2\]"]),
-    "minus_one_one": (lambda: 2 * Y - 1, ["0 or 1", r"\[-1, 1\]"]),
-    "three_classes": (lambda: np.arange(N) % 3, ["0 or 1", r"\[0, 1, 2\]"]),
-    "fractions": (lambda: Y * 0.5, ["0 or 1", "0.5"]),
-    "nan": (lambda: np.where(Y == 1, np.nan, 0.0), ["0 or 1", "nan"]),
+    "none": (lambda: None, ["requires y", "None"]),
+    "three_classes": (lambda: np.arange(N) % 3, ["Only binary classification", r"\[0, 1, 2\]"]),
+    "fractions": (lambda: Y * 0.5, ["Unknown label type", "continuous", "0.5"]),  # a regression target
+    "nan": (lambda: np.where(Y == 1, np.nan, 0.0), ["labels", "NaN"]),
+    "mixed_types": (lambda: np.array([0, "yes"] * (N // 2), dtype=object), ["Unknown label type"]),
+    "mixed_types_string_first": (lambda: np.array(["yes", 0] * (N // 2), dtype=object), ["one type"]),
 }
 
 
@@ -106,6 +117,37 @@ def test_bad_labels_fail_clearly(probe, case):
     make, words = BAD_Y[case]
     with clear_error(*words):
         PROBES[probe]().fit(X, make())
+
+
+# any two labels work: classes_ holds them sorted, predict maps back through it ------------------------
+
+OTHER_LABELS = {
+    "strings": lambda: np.where(Y == 1, "yes", "no"),  # was refused: "map them to 0/1 first"
+    "string_list": lambda: ["no", "yes"] * (N // 2),
+    "one_two": lambda: Y + 1,
+    "minus_one_one": lambda: 2 * Y - 1,
+    "object_strings": lambda: np.where(Y == 1, "yes", "no").astype(object),
+    "column": lambda: (2 * Y - 1)[:, None],  # flattened, with scikit-learn's DataConversionWarning
+}
+
+
+@pytest.mark.parametrize("case", OTHER_LABELS)
+@pytest.mark.parametrize("probe", PROBES)
+def test_any_two_labels_are_accepted_and_predicted_back(probe, case):
+    labels = np.asarray(OTHER_LABELS[case]())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error" if case != "column" else "ignore", DataConversionWarning)
+        fitted = PROBES[probe]().fit(X, labels)
+    reference = PROBES[probe]().fit(X, Y)
+    np.testing.assert_allclose(fitted.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+    assert fitted.classes_.tolist() == sorted(set(labels.ravel().tolist()))
+    np.testing.assert_array_equal(fitted.predict(X), fitted.classes_[reference.predict(X)])
+    assert fitted.score(X, labels) == reference.score(X, Y)
+
+
+def test_a_label_column_warns_like_scikit_learn():
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        LogisticProbe().fit(X, Y[:, None])
 
 
 # --- other encodings of the same data are accepted and give the same probe --------------------------
@@ -119,7 +161,16 @@ SAME_DATA = {
     "x_torch_requires_grad": lambda: (torch.from_numpy(X).requires_grad_(True), Y),
     "x_float64": lambda: (X.astype(np.float64), Y),
     "x_fortran_order": lambda: (np.asfortranarray(X), Y),
+    "x_list": lambda: (X.tolist(), Y),  # was refused: "tensor or numpy array"
+    "x_objects": lambda: (X.astype(object), Y),  # object arrays of numbers, as scikit-learn takes them
+    "x_read_only": lambda: (_read_only(X), Y),
 }
+
+
+def _read_only(x):
+    x = x.copy()
+    x.flags.writeable = False
+    return x
 
 
 @pytest.mark.parametrize("case", SAME_DATA)
@@ -163,11 +214,12 @@ def test_unfitted_probe_raises_not_fitted(case):
 PREDICT_CASES = {
     "wider": (lambda p: p.predict(np.zeros((3, D + 1), np.float32)), ["width 9", "fitted on width 8"]),
     "narrower": (lambda p: p.decision_function(X[:, :3]), ["width 3", "fitted on width 8"]),
-    "single_row_1d": (lambda p: p.predict(X[0]), [r"\[n, d_model\]", r"\(8,\)"]),
+    "single_row_1d": (lambda p: p.predict(X[0]), [r"\[n, d_model\]", r"\(8,\)", "Reshape your data"]),
     "nan_row": (lambda p: p.predict(_with(np.nan, 5, 1)), ["NaN or inf", "row 5"]),
-    "score_minus_one_one": (lambda p: p.score(X, 2 * Y - 1), ["0 or 1", r"\[-1, 1\]"]),  # was: 0.5
+    # was: 0.5, silently: -1 never matched a prediction
+    "score_minus_one_one": (lambda p: p.score(X, 2 * Y - 1), ["not among", "classes_", r"\[0, 1\]", "-1"]),
     "score_short_y": (lambda p: p.score(X, Y[:10]), [r"\[200\]", r"\(10,\)"]),
-    "score_strings": (lambda p: p.score(X, np.where(Y == 1, "a", "b")), ["0/1", "<U1"]),
+    "score_strings": (lambda p: p.score(X, np.where(Y == 1, "a", "b")), ["not among", r"\['a', 'b'\]"]),
 }
 
 
@@ -285,18 +337,22 @@ def contrast_pairs(n=60, seed=0):
     return np.stack([base + sign, base - sign], axis=1).astype(np.float32), first_true
 
 
-PAIRS, FIRST_TRUE = contrast_pairs()
+PAIRS, FIRST_TRUE = contrast_pairs()  # [n_pairs, 2, d_model]
+XP = pair_features(PAIRS[:, 0], PAIRS[:, 1])  # X for the contrast probes: [n_pairs, 2 * d_model]
 CONTRAST = {"pca": PCAProbe, "ccs": lambda: CCSProbe(n_tries=1, n_epochs=200)}
 
 BAD_PAIRS = {
-    "flat_rows": (lambda: PAIRS[:, 0], [r"\[n_pairs, 2, d_model\]", r"\(60, 8\)"]),
-    "three_members": (lambda: np.concatenate([PAIRS, PAIRS[:, :1]], 1), [r"\(60, 3, 8\)", "axis 1"]),
-    "members_first": (lambda: PAIRS.transpose(1, 0, 2), [r"\(2, 60, 8\)", "axis 1"]),
-    "four_dimensional": (lambda: PAIRS[None], [r"\[n_pairs, 2, d_model\]"]),
-    "one_pair": (lambda: PAIRS[:1], ["at least 2 contrast pairs", "got 1"]),
-    "identical_members": (lambda: PAIRS[:, [0, 0]], ["identical", "no contrast"]),  # was: random dir
-    "nan": (lambda: np.where(PAIRS > 2.5, np.nan, PAIRS), ["NaN or inf"]),
-    "complex": (lambda: PAIRS.astype(np.complex64), ["real numbers"]),
+    "stacked": (lambda: (PAIRS,), [r"\[n_pairs, 2\*d_model\]", r"\(60, 2, 8\)", "reshape", "pair_features"]),
+    "one_member": (lambda: (PAIRS[:, 0, :-1],), ["7 feature", "odd number", "pair_features"]),
+    "one_dimensional": (lambda: (XP[0],), [r"\[n_pairs, 2\*d_model\]", r"\(16,\)"]),
+    "four_dimensional": (lambda: (PAIRS[None],), [r"\[n_pairs, 2\*d_model\]"]),
+    "one_pair": (lambda: (XP[:1],), ["at least 2 contrast pairs", "1 sample"]),
+    "identical_members": (lambda: (pair_features(PAIRS[:, 0], PAIRS[:, 0]),), ["identical", "no contrast"]),
+    "nan": (lambda: (np.where(XP > 2.5, np.nan, XP),), ["NaN or inf"]),
+    "complex": (lambda: (XP.astype(np.complex64),), ["real numbers"]),
+    "y_short": (lambda: (XP, FIRST_TRUE[:5]), ["y", r"\[60\]", r"\(5,\)"]),
+    "y_three_classes": (lambda: (XP, np.arange(60) % 3), ["Only binary classification"]),
+    "y_one_class": (lambda: (XP, np.ones(60, int)), ["only class 1", "both classes"]),
 }
 
 
@@ -305,12 +361,12 @@ BAD_PAIRS = {
 def test_bad_contrast_pairs_fail_clearly(probe, case):
     make, words = BAD_PAIRS[case]
     with clear_error(*words):
-        CONTRAST[probe]().fit(make())
+        CONTRAST[probe]().fit(*make())
 
 
 def constant_difference_pairs(n=40):
     base = np.random.default_rng(2).normal(size=(n, D))
-    return np.stack([base + DIRECTION, base - DIRECTION], axis=1).astype(np.float32)
+    return pair_features(base + DIRECTION, base - DIRECTION).astype(np.float32)
 
 
 @pytest.mark.parametrize("probe", [PCAProbe, lambda: CCSProbe(n_tries=1, n_epochs=20)], ids=["pca", "ccs"])
@@ -323,6 +379,7 @@ def test_pairs_that_all_differ_by_one_vector_fail_clearly(probe):
 def test_uncentered_pca_recovers_a_constant_difference():
     fitted = PCAProbe(center=False).fit(constant_difference_pairs())
     assert fitted.direction_ @ DIRECTION > 0.999
+    assert fitted.intercept_ == 0 and (fitted.predict(constant_difference_pairs()) == 1).all()
 
 
 @pytest.mark.parametrize(
@@ -341,33 +398,39 @@ def test_ccs_refuses_bad_hyper_parameters(params, words):
 
 
 ORIENT_CASES = {
-    "short_y": (lambda p, x, y: p.orient(x, y[:5]), [r"\[120\]", r"\(5,\)"]),  # was: broadcast error
-    "string_y": (lambda p, x, y: p.orient(x, np.where(y == 1, "t", "f")), ["0/1"]),  # was: silent flip
-    "score_minus_one_one": (lambda p, x, y: p.score(x, 2 * y - 1), ["0 or 1"]),
-    "wider_x": (lambda p, x, y: p.predict(np.zeros((2, D + 1))), ["width 9", "fitted on width 8"]),
+    "short_y": (lambda p, x, y: p.orient(x, y[:5]), [r"\[60\]", r"\(5,\)"]),  # was: broadcast error
+    # was: a silent flip; an unlabeled fit has classes_ [0, 1]
+    "string_y": (lambda p, x, y: p.orient(x, np.where(y == 1, "t", "f")), ["not among", "classes_"]),
+    "score_minus_one_one": (lambda p, x, y: p.score(x, 2 * y - 1), ["not among", "-1"]),
+    "wider_x": (lambda p, x, y: p.predict(np.zeros((2, 2 * D + 1))), ["width 17", "fitted on width 16"]),
+    # the layout before pairs went side by side: single statements to decision_function
+    "statements": (lambda p, x, y: p.decision_function(PAIRS[:, 0]), ["width 8", "fitted on width 16"]),
+    "pairs_as_statements": (
+        lambda p, x, y: p.statement_scores(x),
+        ["acts has width 16", "fitted on width 8"],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", ORIENT_CASES)
 @pytest.mark.parametrize("probe", CONTRAST)
 def test_bad_inputs_to_a_fitted_contrast_probe_fail_clearly(probe, case):
-    fitted = CONTRAST[probe]().fit(PAIRS)
-    statements = np.concatenate([PAIRS[:, 0], PAIRS[:, 1]])
-    truth = np.concatenate([FIRST_TRUE, 1 - FIRST_TRUE])
+    fitted = CONTRAST[probe]().fit(XP)
     call, words = ORIENT_CASES[case]
     with clear_error(*words):
-        call(fitted, statements, truth)
+        call(fitted, XP, FIRST_TRUE)
 
 
 @pytest.mark.parametrize("probe", CONTRAST)
 def test_contrast_probes_agree_on_torch_and_numpy_and_find_the_direction(probe):
-    from_numpy = CONTRAST[probe]().fit(PAIRS)
-    from_torch = CONTRAST[probe]().fit(torch.from_numpy(PAIRS))
+    from_numpy = CONTRAST[probe]().fit(XP)
+    from_torch = CONTRAST[probe]().fit(torch.from_numpy(XP))
     np.testing.assert_allclose(from_torch.direction_, from_numpy.direction_, atol=1e-6)
     assert abs(from_numpy.direction_ @ DIRECTION) > 0.9
-    statements = np.concatenate([PAIRS[:, 0], PAIRS[:, 1]])
-    truth = np.concatenate([FIRST_TRUE, 1 - FIRST_TRUE])
-    assert from_numpy.orient(statements, truth).score(statements, truth) > 0.9
+    assert from_numpy.orient(XP, FIRST_TRUE).score(XP, FIRST_TRUE) > 0.9
+    np.testing.assert_allclose(
+        CONTRAST[probe]().fit(XP, FIRST_TRUE).decision_function(XP), from_numpy.decision_function(XP)
+    )
 
 
 # --- the layer sweep --------------------------------------------------------------------------------
