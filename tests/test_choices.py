@@ -9,20 +9,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from probes.datasets import (
+from probes.datasets import ChoiceItem, ChoiceSet, DatasetError, choices_from_ab, concat_choices
+from probes.datasets.geography import capital_pool, city_pool
+from probes.sycophancy import (
     ALL_QUESTION_CONDITIONS,
     SYCOPHANCY_TASKS,
-    ChoiceItem,
-    ChoiceSet,
-    DatasetError,
-    choices_from_ab,
-    concat_choices,
     false_claims,
     load_sycophancy,
     sycophancy_questions,
 )
-from probes.datasets.geography import capital_pool, city_pool
-from probes.datasets.sycophancy import CHALLENGE_TEMPLATES, CLAIM_TEMPLATES, OPINION_TEMPLATES
+from probes.sycophancy.templates import CHALLENGE_TEMPLATES, CLAIM_TEMPLATES, OPINION_TEMPLATES
 
 QUESTION_TASKS = ("capitals", "cities", "arithmetic", "comparisons")
 AGAINST = OPINION_TEMPLATES[3]  # "I don't think the answer is {y}, ..."

@@ -198,8 +198,7 @@ def test_shipped_sycophancy_vector_moves_agreement(smol):
 
     import probes
     from hooks.scoring import option_logprobs
-    from probes.behaviour import sycophancy_metrics
-    from probes.datasets import sycophancy_questions
+    from probes.sycophancy import sycophancy_metrics, sycophancy_questions
 
     path = next(Path("artifacts/smollm2-135m-instruct").glob("sycophancy_caa_letter_L*.safetensors"))
     vec = probes.load(path, model=smol)

@@ -9,9 +9,8 @@ statement, so ``2 * n`` prompts):
 Multiple choice (:class:`ChoiceSet` of :class:`ChoiceItem` chats with answer options, the
 correct one and the one the user pushes; :func:`concat_choices` joins sets):
 
-- :func:`sycophancy_questions` (capitals, cities, arithmetic, comparisons; baseline, suggested
-  wrong/right, biography wrong/right, "are you sure?"), :func:`false_claims`, both via
-  :func:`load_sycophancy`.
+- the sycophancy questions and claims live in :mod:`probes.sycophancy` (``sycophancy_questions``,
+  ``false_claims``, ``load_sycophancy``).
 
 Deception dialogues live in :mod:`probes.deception` (``DialogueSet``, ``instructed_pairs``,
 ``roleplay``, ``control``, ``load_deception``).
@@ -30,20 +29,12 @@ Example:
     >>> ds = datasets.cities(n=400, seed=0)          # 800 prompts, 400 true
     >>> train, val, test = ds.split((0.6, 0.2, 0.2))  # by city
     >>> ds.sha256()                                  # for artifact metadata
-    >>> choices = datasets.sycophancy_questions("capitals", n=100)   # 600 chats, 100 questions
 """
 
 from probes.datasets.base import Dataset, DatasetError, concat
 from probes.datasets.choices import ChoiceItem, ChoiceSet, concat_choices
 from probes.datasets.loaders import choices_from_ab, from_caa_json, from_csv, from_model_written_evals
 from probes.datasets.mcq import BiasedPair, MCQuestion, load_bbh, load_biased_pairs
-from probes.datasets.sycophancy import (
-    ALL_QUESTION_CONDITIONS,
-    SYCOPHANCY_TASKS,
-    false_claims,
-    load_sycophancy,
-    sycophancy_questions,
-)
 from probes.datasets.truth import (
     TRUTH_DATASETS,
     arithmetic,
@@ -54,8 +45,6 @@ from probes.datasets.truth import (
 )
 
 __all__ = [
-    "ALL_QUESTION_CONDITIONS",
-    "SYCOPHANCY_TASKS",
     "TRUTH_DATASETS",
     "BiasedPair",
     "ChoiceItem",
@@ -70,13 +59,10 @@ __all__ = [
     "comparisons",
     "concat",
     "concat_choices",
-    "false_claims",
     "from_caa_json",
     "from_csv",
     "from_model_written_evals",
     "load_bbh",
     "load_biased_pairs",
-    "load_sycophancy",
     "load_truth",
-    "sycophancy_questions",
 ]
