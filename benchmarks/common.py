@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,19 +22,6 @@ def model_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description, formatter_class=formatter)
     add_model_options(parser)
     return parser
-
-
-def probe_study_options(parser: argparse.ArgumentParser) -> None:
-    """Options of the studies that train probes and save artifacts: --C, --artifacts, --no-save, --quiet."""
-    parser.add_argument(
-        "--C",
-        type=float,
-        default=0.1,
-        help="inverse L2 strength of the logistic probes (default: %(default)s)",
-    )
-    parser.add_argument("--artifacts", type=Path, default=None, help="default: artifacts/<model slug>/")
-    parser.add_argument("--no-save", action="store_true", help="do not write probe or vector artifacts")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,13 +43,6 @@ def load(args: argparse.Namespace):
     import probes
 
     return probes.load_model(args.model, device=args.device, dtype=torch_dtype(args.dtype))
-
-
-def artifact_folder(args: argparse.Namespace) -> Path:
-    """`--artifacts` if given, else ``artifacts/<model name, lower case, unsafe characters as ->``."""
-    if args.artifacts:
-        return Path(args.artifacts)
-    return Path("artifacts") / re.sub(r"[^a-z0-9.-]+", "-", args.model.split("/")[-1].lower())
 
 
 def write_results(out: Path, results: dict) -> Path:

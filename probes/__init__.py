@@ -6,6 +6,10 @@ Example:
     >>> model = probes.load_model()        # SmolLM2-135M-Instruct, offline
     >>> acts = extract_activations(model, [probes.chat_prompt(model, "Hi!")], layers=range(30))
 
+The studies are sub-packages with the same shape (``Config``, ``run(model, config) -> Result``):
+``probes.truth``, ``probes.sycophancy``, ``probes.deception``, ``probes.faithfulness``; the
+``probes`` command runs them (``probes run all --quick``).
+
 `import probes` is instant: each name below loads its module (and torch) on first use, so command
 lines can answer `--help` without loading the deep-learning stack.
 """
@@ -23,6 +27,7 @@ _WHERE = {
     "chat_prompt": "probes.chat",
     "CCSProbe": "probes.contrast",
     "PCAProbe": "probes.contrast",
+    "pair_features": "probes.contrast",
     "LogisticProbe": "probes.linear",
     "MeanDiffProbe": "probes.linear",
     "DEFAULT_MODEL": "probes.constants",
@@ -30,9 +35,11 @@ _WHERE = {
     "cache_dir": "probes.models",
     "load_model": "probes.models",
     "SteeringVector": "probes.steering",
-    "SweepResult": "probes.sweep",
-    "probe_at": "probes.sweep",
-    "sweep": "probes.sweep",
+    "SweepResult": "probes.layer_sweep",
+    "load_result": "probes.runner",
+    "run_studies": "probes.runner",
+    "probe_at": "probes.layer_sweep",
+    "sweep": "probes.layer_sweep",
 }
 
 __all__ = [
@@ -51,8 +58,11 @@ __all__ = [
     "export_gguf",
     "load",
     "load_model",
+    "load_result",
+    "pair_features",
     "probe_at",
     "read_metadata",
+    "run_studies",
     "save",
     "sweep",
 ]

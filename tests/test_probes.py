@@ -12,11 +12,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import cross_val_score
 
 from probes.contrast import CCSProbe, PCAProbe, pair_features
+from probes.layer_sweep import probe_at, sweep
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.metrics import accuracy, auroc
 from probes.splits import group_split
 from probes.stats import bootstrap_ci
-from probes.sweep import probe_at, sweep
 
 D = 24
 

@@ -11,9 +11,8 @@ correct one and the one the user pushes; :func:`concat_choices` joins sets):
 
 - the sycophancy questions and claims live in :mod:`probes.sycophancy` (``sycophancy_questions``,
   ``false_claims``, ``load_sycophancy``).
-
-Deception dialogues live in :mod:`probes.deception` (``DialogueSet``, ``instructed_pairs``,
-``roleplay``, ``control``, ``load_deception``).
+- the deception dialogues live in :mod:`probes.deception` (``DialogueSet``, ``instructed_pairs``,
+  ``roleplay``, ``control``, ``load_deception``).
 
 Reasoning (:class:`MCQuestion`: a question, 2-5 options, the correct one and a worked
 explanation, rendered in the BIG-Bench-Hard format, for chain-of-thought faithfulness): loaded

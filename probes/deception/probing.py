@@ -29,10 +29,10 @@ from hooks import Span, SpanActivations, extract_activations
 from probes.constants import SPLIT_FRACTIONS
 from probes.deception.dialogues import DialogueSet
 from probes.deception.metrics import detection_report
+from probes.layer_sweep import SweepResult, sweep
 from probes.metrics import auroc
 from probes.splits import group_split
 from probes.study import Skip
-from probes.sweep import SweepResult, sweep
 
 SWEPT = ("instructed", "instructed_same", "roleplay")
 """The deception sets a probe is swept on (and the evaluation sets); ``control`` calibrates only."""

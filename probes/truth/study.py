@@ -33,11 +33,11 @@ import probes
 from hooks import extract_activations
 from probes import datasets
 from probes.constants import SPLIT_FRACTIONS
+from probes.layer_sweep import probe_at, sweep
 from probes.plots import plot_matrix, plot_sweep
 from probes.report import Heading, Image, Paragraph, Table, fmt, with_interval
 from probes.splits import group_split
 from probes.study import Result, Steps, describe_model
-from probes.sweep import probe_at, sweep
 from probes.truth.config import Config
 
 KINDS = ("logistic", "mean_diff")

@@ -17,10 +17,10 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 
 from probes.contrast import CCSProbe, PCAProbe, pair_features
 from probes.deception.metrics import detection_report
+from probes.layer_sweep import probe_at, sweep
 from probes.linear import LogisticProbe, MeanDiffProbe
 from probes.metrics import accuracy, auroc
 from probes.stats import bootstrap_ci
-from probes.sweep import probe_at, sweep
 
 D, N = 8, 200
 
