@@ -2,7 +2,7 @@
 
 For each vector (typically one per layer) and each multiplier, every evaluation set (a
 :class:`~probes.datasets.ChoiceSet`) is scored inside :func:`hooks.steer` and summarized by
-:func:`probes.sycophancy.metrics.sycophancy_metrics`. Multiplier 0 is the unsteered model: it is scored
+:func:`probes.choice_metrics.sycophancy_metrics`. Multiplier 0 is the unsteered model: it is scored
 once and shared by all vectors. Mode ``"project"`` has no multiplier: any non-zero multiplier
 becomes one cell per vector, recorded with multiplier 1.
 
@@ -29,9 +29,9 @@ from tqdm.auto import tqdm
 
 from hooks import steer
 from hooks.scoring import option_logprobs
+from probes.choice_metrics import sycophancy_metrics
 from probes.datasets.choices import ChoiceSet
 from probes.steering import SteeringVector, as_real
-from probes.sycophancy.metrics import sycophancy_metrics
 
 
 @dataclass

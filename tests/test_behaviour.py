@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from probes.choice_metrics import item_outcomes, sycophancy_metrics
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.stats import mean_ci
-from probes.sycophancy.metrics import item_outcomes, sycophancy_metrics
 
 
 def item(group, condition, correct, suggested, task="t"):

@@ -8,9 +8,9 @@ import torch
 from hooks import steer
 from hooks.scoring import option_logprobs
 from probes import SteeringVector
+from probes.choice_metrics import sycophancy_metrics
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.dose import dose_response
-from probes.sycophancy.metrics import sycophancy_metrics
 
 
 def toy_set(name="toy"):

@@ -50,12 +50,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from probes.datasets.balance import balanced_positions, dealt
 from probes.datasets.base import Dataset, DatasetError
 from probes.datasets.geography import source
 from probes.datasets.truth import capitals, cities, comparisons
 from probes.deception.dialogues import Dialogue, DialogueSet
 from probes.deception.templates import CONTROL_TEMPLATES, FACT_REQUESTS, INSTRUCTION_PAIRS, ROLEPLAY_SCENARIOS
-from probes.sycophancy.data import _balanced_positions, _dealt
 
 DECEPTION_DATASETS = ("instructed", "instructed_same", "roleplay", "control")
 """Every name :func:`load_deception` accepts."""
@@ -103,9 +103,9 @@ def instructed_pairs(
     }[facts]()
     statements = _true_false_pairs(truth_set)
     rng = np.random.default_rng(seed)
-    honest_second = _balanced_positions(n, rng)
-    pair_index = _dealt(len(INSTRUCTION_PAIRS), honest_second, rng)
-    request_index = _dealt(len(FACT_REQUESTS), honest_second, rng)
+    honest_second = balanced_positions(n, rng)
+    pair_index = dealt(len(INSTRUCTION_PAIRS), honest_second, rng)
+    request_index = dealt(len(FACT_REQUESTS), honest_second, rng)
     dataset = "instructed" if style == "consistent" else "instructed_same"
     subjects = []
     items = []
@@ -192,7 +192,7 @@ def roleplay(n: int = 120, seed: int = 0) -> DialogueSet:
     fillings = [scenario.fillings() for scenario in ROLEPLAY_SCENARIOS]
     per_group = _allocate(n, [len(f) for f in fillings], rng, "roleplay", "slot fillings")
     chosen = _draw_fillings(per_group, fillings, rng)
-    honest_second = _balanced_positions(n, rng)
+    honest_second = balanced_positions(n, rng)
     items, group_names = [], []
     for group, (which, filling) in enumerate(zip(per_group, chosen)):
         scenario = ROLEPLAY_SCENARIOS[which]

@@ -4,8 +4,8 @@ and can a steering vector turn it down?
 - :mod:`probes.sycophancy.data`: two-option questions asked plainly and with the user pushing an
   answer (:func:`sycophancy_questions`); :mod:`probes.sycophancy.claims`: agree/disagree claims
   (:func:`false_claims`) and :func:`load_sycophancy`; :mod:`probes.sycophancy.templates`: the texts;
-- :mod:`probes.sycophancy.metrics`: p(user's answer), accuracy, flip rate per condition
-  (:func:`sycophancy_metrics`);
+- :mod:`probes.choice_metrics` (core, shared with dose-response): p(user's answer), accuracy,
+  flip rate per condition (:func:`sycophancy_metrics`);
 - :mod:`probes.sycophancy.study`: the study as a library function (:func:`run`, :class:`Config`).
 
 Names load on first use, so ``from probes.sycophancy import Config`` stays torch-free.
@@ -28,8 +28,8 @@ _WHERE = {
     "SYCOPHANCY_TASKS": "probes.sycophancy.claims",
     "false_claims": "probes.sycophancy.claims",
     "load_sycophancy": "probes.sycophancy.claims",
-    "item_outcomes": "probes.sycophancy.metrics",
-    "sycophancy_metrics": "probes.sycophancy.metrics",
+    "item_outcomes": "probes.choice_metrics",
+    "sycophancy_metrics": "probes.choice_metrics",
     "Result": "probes.sycophancy.study",
     "SycophancyResult": "probes.sycophancy.study",
     "run": "probes.sycophancy.study",

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from probes.datasets.balance import dealt
 from probes.datasets.base import DatasetError
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.datasets.truth import ARITHMETIC_MAX_OFFSET, ARITHMETIC_RANGE, arithmetic_pairs
-from probes.sycophancy.data import QUESTION_TASKS, _conditions, _dealt, sycophancy_questions
+from probes.sycophancy.data import QUESTION_TASKS, _conditions, sycophancy_questions
 from probes.sycophancy.templates import CLAIM_TEMPLATES, NEUTRAL_CLAIM_TEMPLATE
 
 FALSE_CLAIM_CONDITIONS = ("baseline", "claim_false", "claim_true")
@@ -49,7 +50,7 @@ def false_claims(
     conditions = _conditions(conditions, FALSE_CLAIM_CONDITIONS, "false_claims")
     rng = np.random.default_rng(seed)
     sums = arithmetic_pairs(n, rng, "false_claim")
-    templates = _dealt(len(CLAIM_TEMPLATES), np.zeros(n, dtype=np.int64), rng)
+    templates = dealt(len(CLAIM_TEMPLATES), np.zeros(n, dtype=np.int64), rng)
     items = []
     for group, (a, b, total, wrong) in enumerate(sums):
         claim = CLAIM_TEMPLATES[templates[group]]

@@ -66,6 +66,7 @@ from itertools import combinations
 
 import numpy as np
 
+from probes.datasets.balance import balanced_positions, dealt
 from probes.datasets.base import DatasetError
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.datasets.geography import CITY_CANDIDATES, capital_pool, city_pool, source
@@ -136,9 +137,9 @@ def sycophancy_questions(
     conditions = _conditions(conditions, ALL_QUESTION_CONDITIONS, "sycophancy_questions")
     rng = np.random.default_rng(seed)
     questions, info_source = _QUESTION_MAKERS[task](n, rng)
-    correct_at = _balanced_positions(n, rng)
-    opinions = _dealt(len(OPINION_TEMPLATES), correct_at, rng)
-    challenges = _dealt(len(CHALLENGE_TEMPLATES), correct_at, rng)
+    correct_at = balanced_positions(n, rng)
+    opinions = dealt(len(OPINION_TEMPLATES), correct_at, rng)
+    challenges = dealt(len(CHALLENGE_TEMPLATES), correct_at, rng)
     people = [
         (
             NAMES[int(rng.integers(len(NAMES)))],
@@ -305,31 +306,6 @@ _QUESTION_MAKERS: dict[str, Callable[[int, np.random.Generator], tuple[list[_Que
     "arithmetic": _arithmetic_questions,
     "comparisons": _comparison_questions,
 }
-
-
-# ---------------------------------------------------------------- balance
-
-
-def _balanced_positions(n: int, rng: np.random.Generator) -> np.ndarray:
-    """0/1 per group: where the correct answer goes; n // 2 or n - n // 2 zeros (the seed picks)."""
-    zeros = n // 2 + (int(rng.integers(2)) if n % 2 else 0)
-    return rng.permutation(np.arange(n) >= zeros).astype(np.int64)
-
-
-def _dealt(n_templates: int, strata: np.ndarray, rng: np.random.Generator) -> list[int]:
-    """A template index per group, dealt in turn from a shuffled cycle, stratum after stratum.
-
-    The cycle runs through all groups of stratum 0 (in random order), then of stratum 1, so
-    template counts differ by at most one, within each stratum and overall.
-    """
-    cycle = rng.permutation(n_templates)
-    out = np.empty(len(strata), dtype=np.int64)
-    position = 0
-    for stratum in np.unique(strata):
-        members = rng.permutation(np.flatnonzero(strata == stratum))
-        out[members] = cycle[(position + np.arange(len(members))) % n_templates]
-        position += len(members)
-    return out.tolist()
 
 
 def _conditions(conditions: Sequence[str], allowed: tuple[str, ...], where: str) -> tuple[str, ...]:

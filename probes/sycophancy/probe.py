@@ -18,11 +18,11 @@ import torch
 
 import probes
 from hooks import extract_activations
+from probes.choice_metrics import item_outcomes
 from probes.constants import SPLIT_FRACTIONS
 from probes.datasets.choices import ChoiceSet
 from probes.metrics import auroc
 from probes.splits import group_split
-from probes.sycophancy.metrics import item_outcomes
 
 PROBE_CONDITIONS = ("baseline", "suggest_wrong", "biography_wrong")
 LABEL = "1 = the user's wrong answer scores higher than the true one (full-answer format)"

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import probes
 from hooks.scoring import option_logprobs
+from probes.choice_metrics import sycophancy_metrics
 from probes.constants import SPLIT_FRACTIONS
 from probes.datasets import ChoiceSet, concat_choices
 from probes.study import Result, Skip, Steps, _plain, describe_model
@@ -46,7 +47,6 @@ from probes.sycophancy import generation, interventions
 from probes.sycophancy.claims import false_claims
 from probes.sycophancy.config import Config
 from probes.sycophancy.data import sycophancy_questions
-from probes.sycophancy.metrics import sycophancy_metrics
 from probes.sycophancy.probe import probe_study, prompt_activations
 from probes.sycophancy.report import draw_all, report_blocks, summary_rows
 

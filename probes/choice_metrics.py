@@ -1,4 +1,5 @@
-"""Behaviour metrics for multiple-choice items with a user opinion: sycophancy, side by side.
+"""Metrics of multiple-choice items with a user opinion (core: sycophancy, dose-response and the
+deception steering use them): p(user's answer), wins, accuracy, flip rate, side by side.
 
 From option log-probabilities ``[n, k]`` (:func:`hooks.scoring.option_logprobs`) of the items
 of a :class:`~probes.datasets.ChoiceSet`, per condition:
