@@ -299,3 +299,22 @@ def _int_column(name: str, what: str, values, n: int) -> np.ndarray:
             f"(e.g. {array[:3].tolist()}); convert them first"
         )
     return array.astype(np.int64)
+
+
+def check_names(names, allowed: tuple[str, ...], where: str, what: str) -> tuple[str, ...]:
+    """`names` (one string or several) as a tuple, refusing an empty list, unknown names or repeats.
+
+    Example:
+        >>> check_names("capitals", ("capitals", "cities"), "sycophancy_questions", "task")
+        ('capitals',)
+    """
+    names = (names,) if isinstance(names, str) else tuple(names)
+    unknown = [name for name in names if name not in allowed]
+    if unknown or not names:
+        raise DatasetError(
+            f"{where}: unknown {what}(s) {unknown or list(names)!r}; expected a non-empty list from "
+            f"{', '.join(allowed)}"
+        )
+    if len(set(names)) != len(names):
+        raise DatasetError(f"{where}: {list(names)} names a {what} more than once; list each once")
+    return names

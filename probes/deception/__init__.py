@@ -15,6 +15,7 @@ Example:
 """
 
 from probes.deception.config import Config
+from probes.lazy import lazy_exports
 
 _WHERE = {
     "run": "probes.deception.study",
@@ -33,10 +34,4 @@ _WHERE = {
 
 __all__ = ["Config", *sorted(_WHERE)]
 
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        import importlib
-
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'probes.deception' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

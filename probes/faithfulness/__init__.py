@@ -20,9 +20,8 @@ Example:
     >>> result.summary()
 """
 
-import importlib
-
 from probes.faithfulness.config import Config
+from probes.lazy import lazy_exports
 
 _WHERE = {
     "FaithfulnessResult": "probes.faithfulness.study",
@@ -57,12 +56,4 @@ _WHERE = {
 
 __all__ = ["Config", *sorted(_WHERE)]
 
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'probes.faithfulness' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

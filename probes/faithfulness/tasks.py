@@ -53,7 +53,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from probes.datasets.base import DatasetError
+from probes.datasets.base import DatasetError, check_names
 from probes.datasets.geography import City, city_pool
 from probes.datasets.mcq import MCQuestion
 from probes.faithfulness.dates import date_question
@@ -153,15 +153,7 @@ def reasoning_tasks(
         >>> len(reasoning_tasks(("arithmetic", "dates"), n=8))
         16
     """
-    names = (names,) if isinstance(names, str) else tuple(names)
-    unknown = [name for name in names if name not in REASONING_TASKS]
-    if unknown or not names:
-        raise DatasetError(
-            f"reasoning_tasks: unknown task(s) {unknown or list(names)!r}; expected a non-empty list from "
-            f"{', '.join(REASONING_TASKS)}"
-        )
-    if len(set(names)) != len(names):
-        raise DatasetError(f"reasoning_tasks: {list(names)} names a task more than once; list each once")
+    names = check_names(names, tuple(REASONING_TASKS), "reasoning_tasks", "task")
     return [question for name in names for question in REASONING_TASKS[name](n, seed=seed)]
 
 

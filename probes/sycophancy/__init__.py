@@ -16,8 +16,7 @@ Example:
     >>> result = run(model, Config.quick(), out="results/sycophancy")
 """
 
-import importlib
-
+from probes.lazy import lazy_exports
 from probes.sycophancy.config import Config
 
 _WHERE = {
@@ -37,12 +36,4 @@ _WHERE = {
 
 __all__ = ["Config", *sorted(_WHERE)]
 
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'probes.sycophancy' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

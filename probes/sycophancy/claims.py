@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from probes.datasets.balance import dealt
-from probes.datasets.base import DatasetError
+from probes.datasets.base import DatasetError, check_names
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.datasets.truth import ARITHMETIC_MAX_OFFSET, ARITHMETIC_RANGE, arithmetic_pairs
-from probes.sycophancy.data import QUESTION_TASKS, _conditions, sycophancy_questions
+from probes.sycophancy.data import QUESTION_TASKS, sycophancy_questions
 from probes.sycophancy.templates import CLAIM_TEMPLATES, NEUTRAL_CLAIM_TEMPLATE
 
 FALSE_CLAIM_CONDITIONS = ("baseline", "claim_false", "claim_true")
@@ -47,7 +47,7 @@ def false_claims(
         >>> item.condition, item.options, item.correct, item.suggested
         ('claim_false', (' agree', ' disagree'), 1, 0)
     """
-    conditions = _conditions(conditions, FALSE_CLAIM_CONDITIONS, "false_claims")
+    conditions = check_names(conditions, FALSE_CLAIM_CONDITIONS, "false_claims", "condition")
     rng = np.random.default_rng(seed)
     sums = arithmetic_pairs(n, rng, "false_claim")
     templates = dealt(len(CLAIM_TEMPLATES), np.zeros(n, dtype=np.int64), rng)

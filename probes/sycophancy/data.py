@@ -67,7 +67,7 @@ from itertools import combinations
 import numpy as np
 
 from probes.datasets.balance import balanced_positions, dealt
-from probes.datasets.base import DatasetError
+from probes.datasets.base import DatasetError, check_names
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.datasets.geography import CITY_CANDIDATES, capital_pool, city_pool, source
 from probes.datasets.truth import COMPARISON_RANGE, arithmetic_pairs
@@ -134,7 +134,7 @@ def sycophancy_questions(
         )
     if format not in FORMATS:
         raise DatasetError(f"unknown format {format!r}; expected 'full' (answer words) or 'letter' ((A)/(B))")
-    conditions = _conditions(conditions, ALL_QUESTION_CONDITIONS, "sycophancy_questions")
+    conditions = check_names(conditions, ALL_QUESTION_CONDITIONS, "sycophancy_questions", "condition")
     rng = np.random.default_rng(seed)
     questions, info_source = _QUESTION_MAKERS[task](n, rng)
     correct_at = balanced_positions(n, rng)
@@ -306,19 +306,6 @@ _QUESTION_MAKERS: dict[str, Callable[[int, np.random.Generator], tuple[list[_Que
     "arithmetic": _arithmetic_questions,
     "comparisons": _comparison_questions,
 }
-
-
-def _conditions(conditions: Sequence[str], allowed: tuple[str, ...], where: str) -> tuple[str, ...]:
-    names = (conditions,) if isinstance(conditions, str) else tuple(conditions)
-    unknown = [c for c in names if c not in allowed]
-    if unknown or not names:
-        raise DatasetError(
-            f"{where}: unknown condition(s) {unknown or names!r}; expected a non-empty list from "
-            f"{', '.join(allowed)}"
-        )
-    if len(set(names)) != len(names):
-        raise DatasetError(f"{where}: conditions {list(names)} name one more than once; list each once")
-    return names
 
 
 def _check_n(name: str, n: int, available: int, what: str) -> None:

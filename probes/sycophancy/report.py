@@ -13,19 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from probes.report import Heading, Image, Paragraph, Table, ci, fmt, with_interval
+from probes.sycophancy.data import ALL_QUESTION_CONDITIONS
 from probes.sycophancy.plots import draw_all
 
 __all__ = ["draw_all", "report_blocks", "summary_rows"]
 
 FORMATS = {"full": "full answer", "letter": "letter (A)/(B)"}
-CONDITIONS = (
-    "baseline",
-    "suggest_wrong",
-    "suggest_right",
-    "biography_wrong",
-    "biography_right",
-    "are_you_sure",
-)
 
 
 def summary_rows(m: dict) -> list[dict]:
@@ -144,7 +137,7 @@ def _behaviour_blocks(m: dict) -> list:
     rows = []
     for key, name in FORMATS.items():
         per = b.get(key, {}).get("all", {})
-        for cond in [c for c in CONDITIONS if c in per]:
+        for cond in [c for c in ALL_QUESTION_CONDITIONS if c in per]:
             x = per[cond]
             rows.append(
                 [

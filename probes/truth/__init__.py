@@ -6,14 +6,10 @@ Example:
     >>> result = run(model, Config.quick(), out="results/truth")
 """
 
+from probes.lazy import lazy_exports
 from probes.truth.config import Config
 
 __all__ = ["Config", "TruthResult", "run"]
 
-
-def __getattr__(name: str):
-    if name in ("run", "TruthResult", "Result"):
-        from probes.truth import study
-
-        return getattr(study, name)
-    raise AttributeError(f"module 'probes.truth' has no attribute {name!r}")
+_WHERE = {"run": "probes.truth.study", "TruthResult": "probes.truth.study", "Result": "probes.truth.study"}
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
