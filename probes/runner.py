@@ -149,10 +149,7 @@ def update_readme(readme: str | Path, folder: str | Path) -> bool:
     if README_BEGIN not in text or README_END not in text:
         raise ValueError(f"{readme} has no {README_BEGIN} ... {README_END} section to fill")
     results = load_results(folder)
-    runs = "; ".join(
-        f"{r.name} {r.created_utc[:10]} ({r.device}, {r.seconds.get('total', 0) / 60:.1f} min)"
-        for r in results
-    )
+    runs = "; ".join(f"{r.name} {r.created_utc[:10]} ({r.device}, {_took(r)})" for r in results)
     table = to_markdown([summary_table(results)]).strip()
     body = f"{table}\n\nModel `{results[0].model}`; runs: {runs}; from `{folder.as_posix()}/*/results.json`."
     head, rest = text.split(README_BEGIN, 1)
@@ -161,3 +158,10 @@ def update_readme(readme: str | Path, folder: str | Path) -> bool:
     if new != text:
         write_atomically(readme, lambda tmp: tmp.write_text(new))
     return new != text
+
+
+def _took(result: Result) -> str:
+    if "total" in result.seconds:
+        return f"{result.seconds['total'] / 60:.1f} min"
+    done = [step for step in result.seconds if step != "total"]
+    return f"unfinished: stopped after {len(done)} steps, {sum(result.seconds.values()) / 60:.1f} min"
