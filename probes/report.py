@@ -46,7 +46,7 @@ def fmt(value, digits: int = 3) -> str:
     """A number for a table: ``-`` when missing."""
     if value is None:
         return "-"
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, int):  # bool included
         return str(value)
     if isinstance(value, float):
         return f"{value:.{digits}f}"

@@ -230,13 +230,11 @@ class Steps:
 
 def describe_model(model) -> dict:
     """``model``, ``device`` and ``dtype`` of a loaded model, for a Result."""
-    import torch
-
     weight = next(model.parameters(), None)
     return {
         "model": getattr(model.cfg, "model_name", "model"),
         "device": str(weight.device) if weight is not None else "cpu",
-        "dtype": str(weight.dtype).removeprefix("torch.") if weight is not None else str(torch.float32),
+        "dtype": str(weight.dtype).removeprefix("torch.") if weight is not None else "float32",
     }
 
 
