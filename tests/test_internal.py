@@ -165,6 +165,29 @@ def test_answer_probe_sweep_drops_rare_letters_and_rejects_bad_input():
         answer_probe_sweep(x[:14, None, :], ["A"] * 10 + ["B", "B", "C", "C"], n_boot=10)
 
 
+def test_answer_probe_sweep_with_two_letters_is_a_binary_auroc():
+    """Two answer letters left: scikit-learn refuses a [n, 2] score for a binary AUROC (a crash found
+    by the faithfulness study on a tiny model); the sweep scores the second letter's column."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    answers = ["A", "B"] * 15
+    y = np.array([a == "B" for a in answers], dtype=float)
+    states = rng.normal(size=(30, 2, 4))
+    states[:, 1, 0] += 4 * y  # layer 1 encodes the letter
+    sweep = answer_probe_sweep(states, answers, n_boot=50, seed=0)
+    assert sweep["best_layer"] == 1 and sweep["auroc"][1] > 0.9
+    assert sweep["auroc"][0] < 0.8
+    low, high = sweep["auroc_ci"][1]
+    assert 0 <= low <= sweep["auroc"][1] <= high <= 1
+    # the same number as the binary AUROC of the out-of-fold probability of B
+    from probes.faithfulness.internal import out_of_fold_proba
+
+    proba, classes = out_of_fold_proba(states[:, 1], np.array(answers), np.arange(30), 5, 0.1, 0)
+    assert list(classes) == ["A", "B"]
+    assert sweep["auroc"][1] == pytest.approx(roc_auc_score(y, proba[:, 1]))
+
+
 def test_out_of_fold_answers_reads_every_cut():
     rng = np.random.default_rng(2)
     final = [LETTERS[i % 2] for i in range(40)] + ["C", "C"]  # C: too rare to stratify

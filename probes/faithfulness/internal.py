@@ -72,6 +72,9 @@ def out_of_fold_proba(
 
 
 def _auroc(y: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
+    """Macro one-vs-rest AUROC of `proba` [n, n_classes]; with two classes, the plain AUROC of the second."""
+    if len(classes) == 2:  # scikit-learn wants one score column for a binary problem
+        return float(roc_auc_score(y == classes[1], proba[:, 1]))
     return float(roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes))
 
 
