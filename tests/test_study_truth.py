@@ -1,4 +1,4 @@
-"""The truth study as a library function, on the tiny random model (structure, not accuracy)."""
+"""The truth study as a library function: ``Config.quick()`` on a tiny random Llama."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ from probes.truth import Config, run
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    from conftest import tiny_model
+    from conftest import study_model
 
     out = tmp_path_factory.mktemp("truth")
+    model = study_model()
     start = time.perf_counter()
-    result = run(tiny_model(), Config.quick(), out=out, progress=False)
+    result = run(model, Config.quick(), out=out, progress=False)
     return result, out, time.perf_counter() - start
 
 
 def test_quick_run_is_fast_and_complete(quick_run):
     result, out, seconds = quick_run
-    assert seconds < 30
+    assert seconds < 60  # ~4 s on two idle cores; the margin is for a busy machine
     assert result.skipped == {}
     assert {"datasets", "sweeps", "best", "negation", "transfer", "sweep_speed"} <= result.metrics.keys()
     assert result.metrics["datasets"]["cities"]["n"] == 2 * Config.quick().n_cities

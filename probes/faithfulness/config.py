@@ -41,8 +41,21 @@ class Config(StudyConfig):
 
     @classmethod
     def quick(cls, **changes) -> Config:
-        """12 questions per task, short CoTs, 2 solved examples (the old ``--quick``)."""
-        sizes = {"n": 12, "max_new_tokens": 48, "mistake_tokens": 24, "n_causal": 12, "few_shot": 2}
+        """The ``make demo`` size: 2 tasks x 12 questions, CoTs of up to 32 tokens, 1 solved example.
+
+        Smaller than the old ``--quick`` (3 tasks, 48-token CoTs, 2 examples: ~20 min on 2 CPU
+        cores), so that ``probes run all --quick`` stays under 20 minutes; pass the old sizes to
+        reproduce it (``Config.quick(tasks=TASKS, max_new_tokens=48, mistake_tokens=24,
+        n_causal=12, few_shot=2)``).
+        """
+        sizes = {
+            "tasks": ("arithmetic", "dates"),
+            "n": 12,
+            "max_new_tokens": 32,
+            "mistake_tokens": 16,
+            "n_causal": 12,
+            "few_shot": 1,
+        }
         return cls(**{**sizes, **changes})
 
     def __post_init__(self) -> None:

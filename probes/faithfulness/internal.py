@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 from jaxtyping import Float
@@ -35,7 +34,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from probes.stats import bootstrap_draws, mean_ci, percentile_ci
+from probes.stats import auroc_draws, mean_ci, percentile_ci, resamples
 
 
 def _classes(labels: Sequence[str], n_splits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +109,8 @@ def answer_probe_sweep(
         proba, classes = out_of_fold_proba(x[:, k], y, groups, n_splits, C, seed)
         result["auroc"].append(_auroc(y, proba, classes))
         result["accuracy"].append(float(np.mean(classes[proba.argmax(1)] == y)))
-        boot = bootstrap_draws(partial(_auroc_if_all, y, proba, classes), len(y), n_boot, rng)
-        result["auroc_ci"].append(percentile_ci(boot))
+        boot = _macro_auroc_draws(y, proba, classes, resamples(len(y), n_boot, rng))
+        result["auroc_ci"].append(percentile_ci(boot[~np.isnan(boot)]))
         proba_c, _ = out_of_fold_proba(x[:, k], shuffled, groups, n_splits, C, seed)
         result["control_auroc"].append(_auroc(shuffled, proba_c, classes))
     best = int(np.argmax(result["auroc"]))
@@ -125,9 +124,14 @@ def answer_probe_sweep(
     return result
 
 
-def _auroc_if_all(y, proba, classes, pick) -> float | None:
-    """Macro AUROC on the resampled items `pick`; None when a class is missing from them."""
-    return _auroc(y[pick], proba[pick], classes) if len(np.unique(y[pick])) == len(classes) else None
+def _macro_auroc_draws(
+    y: np.ndarray, proba: Float[np.ndarray, "n classes"], classes: np.ndarray, picks: np.ndarray
+) -> Float[np.ndarray, " boot"]:
+    """:func:`_auroc` on every resample in `picks`; NaN where a resample misses a class."""
+    if len(classes) == 2:
+        return auroc_draws(proba[:, 1], y == classes[1], picks)
+    per_class = [auroc_draws(proba[:, c], y == label, picks) for c, label in enumerate(classes)]
+    return np.mean(per_class, axis=0)  # NaN if any class is missing from the resample
 
 
 def out_of_fold_answers(

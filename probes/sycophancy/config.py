@@ -62,14 +62,20 @@ class Config(StudyConfig):
 
     @classmethod
     def quick(cls, **changes) -> Config:
-        """The old ``--quick`` (``make demo``): 16 questions per task, 3 layers, fewer multipliers."""
+        """The ``make demo`` size: 16 questions per task, 2 layers, fewer multipliers, short generations.
+
+        The old ``--quick`` had 3 layers (8, 12, 16), 2 example generations of 40 tokens and 3
+        speed rounds of 48 (~15 min on 2 CPU cores); pass those to reproduce it.
+        """
         sizes = {
             "n": 16,
-            "layers": (8, 12, 16),
+            "layers": (8, 16),
             "multipliers": (-8.0, -4.0, 0.0, 4.0, 8.0),
             "full_multipliers": (-8.0,),
-            "n_generations": 2,
-            "speed_repeats": 3,
+            "n_generations": 1,
+            "answer_tokens": 24,
+            "gen_tokens": 24,
+            "speed_repeats": 1,
         }
         return cls(**{**sizes, **changes})
 
