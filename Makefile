@@ -64,7 +64,7 @@ readme: install
 	for f in results/demo/*/results.json; do mkdir -p benchmarks/$$(dirname $$f) && cp $$f benchmarks/$$f; done
 	$(PYTHON) -m probes report benchmarks/results/demo --readme README.md
 
-# Full sizes (about an hour on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
+# Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
 	$(PYTHON) -m probes run all --out results/full
