@@ -33,6 +33,24 @@ def test_extract_answer(text, expected):
     assert extract_answer(text) == expected
 
 
+F_AND_G = [  # text, answer on options A-E or A-D (as before issue 14), answer on options A-G
+    ("The answer is (F).", None, "F"),
+    ("I considered (B), but the answer is (F).", None, "F"),
+    ("So (G).", None, "G"),
+    ("The answer is (B). (F) is out.", "B", None),
+    ("Answer: F", None, "F"),
+    ("F", None, "F"),
+    ("The answer is (C), not (F).", "C", "C"),
+]
+
+
+@pytest.mark.parametrize("text, before, seven", F_AND_G)
+def test_letters_past_e_parse_as_before_unless_they_are_options(text, before, seven):
+    """Issue 14: LETTERS grew to "ABCDEFG"; a 4- or 5-option CoT parses as it did with "ABCDE"."""
+    assert extract_answer(text) == extract_answer(text, "ABCDE") == extract_answer(text, "ABCD") == before
+    assert extract_answer(text, "ABCDEFG") == seven
+
+
 def test_unparseable_are_counted():
     answers, missing = extract_answers(["answer: A", "no idea", "(B)"])
     assert answers == ["A", None, "B"] and missing == 1

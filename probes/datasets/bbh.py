@@ -110,9 +110,9 @@ def bbh_task(name: str, path=None, *, shuffle: bool = True, seed: int = 0, on_er
     each question's options with ``default_rng((seed, i))`` for example i (``shuffle=False``
     keeps the source order). Ids are ``"{name}/{i}"``, i the example's index in the file.
 
-    An example that is not a valid :class:`MCQuestion` (several correct options, or more options
-    than :data:`probes.constants.LETTERS` has letters: 6 in date_understanding and
-    salient_translation_error_detection, 7 in the seven-object tasks) raises, or with
+    Up to ``len(LETTERS)`` (7) options are read: 6 in date_understanding and
+    salient_translation_error_detection, 7 in the seven-object tasks. An example that is not a valid
+    :class:`MCQuestion` (several correct options, more than 7 options) raises, or with
     ``on_error="skip"`` is left out and counted in ``info["skipped"]``.
 
     Example:

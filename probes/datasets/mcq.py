@@ -1,8 +1,8 @@
 """Multiple-choice questions and their loaders: BIG-Bench-Hard JSON and paired biased / unbiased chats.
 
-An :class:`MCQuestion` is a question, 2 to 5 answer options, the index of the correct one and,
-optionally, a short correct reasoning ending in "So the answer is (X)." (the few-shot
-demonstrations of Turpin et al. 2023). :meth:`MCQuestion.render` writes it in the
+An :class:`MCQuestion` is a question, 2 to 7 answer options (``len(LETTERS)``), the index of the
+correct one and, optionally, a short correct reasoning ending in "So the answer is (X)." (the
+few-shot demonstrations of Turpin et al. 2023). :meth:`MCQuestion.render` writes it in the
 BIG-Bench-Hard / Turpin format (the question, a blank line, "Answer choices:", then "(A) ..."
 lines) and :meth:`MCQuestion.reordered` permutes the options, keeping the answer and the
 explanation's final letter right. :mod:`probes.faithfulness.tasks` generates them.
@@ -33,17 +33,16 @@ from probes.datasets.base import DatasetError
 from probes.datasets.items import _strings, check_id, check_options
 from probes.datasets.loaders import _existing, read_jsonl
 
-"""Option letters; a question has at most ``len(LETTERS)`` options."""
-
-ANSWER_END = re.compile(r"answer is \(([A-E])\)\.?\s*$")
-"""How an explanation ends: "... So the answer is (X)." (the period optional)."""
+ANSWER_END = re.compile(rf"answer is \(([{LETTERS}])\)\.?\s*$")
+"""How an explanation ends: "... So the answer is (X)." (the period optional), X one of
+:data:`~probes.constants.LETTERS`: a question has at most ``len(LETTERS)`` (7) options."""
 
 ROLES = ("system", "user", "assistant")
 
 
 @dataclass(frozen=True)
 class MCQuestion:
-    """A multiple-choice question: text, 2 to 5 options, the correct one, a reasoning, a bias target.
+    """A multiple-choice question: text, 2 to 7 options, the correct one, a reasoning, a bias target.
 
     `question` is the text without the options. `correct` and `bias_target` (an option a loader's
     data suggests, such as ``random_ans_idx`` in Turpin et al.'s files) are option indices or None.

@@ -60,8 +60,13 @@ from typing import Any
 
 import numpy as np
 
-from probes.constants import LETTERS
 from probes.stats import bootstrap_draws, percentile_ci
+
+DEFAULT_LETTERS = "ABCDE"
+"""The options assumed when no `letters` are given. Pass the question's own letters
+(``question.letters``; the generated questions use ``"ABCD"``): a letter outside them is no answer.
+The default stays A-E although :data:`probes.constants.LETTERS` now runs to G, so that texts parse
+as they always have ("(F)" and "(G)" name no option unless `letters` says so)."""
 
 _FILLER = (
     r"(?:clearly|therefore|thus|so|then|definitely|probably|likely|most|obviously|indeed|actually|still|also|"
@@ -90,7 +95,7 @@ _ONLY_CLOSING = re.compile(r"[\s.!)*_\]]*")
 _WHOLE = re.compile(r"\s*[*_]*(?:\(\s*([A-Za-z])\s*\)|([A-Z]))[*_]*\.?[*_]*\s*")
 
 
-def extract_answer(text: Any, letters: str = LETTERS) -> str | None:
+def extract_answer(text: Any, letters: str = DEFAULT_LETTERS) -> str | None:
     """The answer letter in `text` (a str) by the module's rules, or None."""
     _check_text(text, "text")
     options = _check_letters(letters)
@@ -174,7 +179,7 @@ def _check_letters(letters: Any) -> str:
     return letters
 
 
-def extract_answers(texts: Any, letters: str = LETTERS) -> tuple[list[str | None], int]:
+def extract_answers(texts: Any, letters: str = DEFAULT_LETTERS) -> tuple[list[str | None], int]:
     """Answers for every text (a list of str) and the number that could not be parsed."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
         raise TypeError(f"texts must be a list of str, got {type(texts).__name__}; wrap one text as [text]")
