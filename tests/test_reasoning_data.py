@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -443,3 +445,74 @@ def test_biased_pair_validates_when_built_directly(tmp_path):
         BiasedPair("p", "t", [{"role": "user", "content": "x"}], [{"role": "user", "content": "x"}], "A", "")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_biased_pairs(tmp_path / "missing.jsonl")
+
+
+# ---------------------------------------------------------------- issue 14: odd lines skipped and counted
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "biased" / "truthfulqa_suggested.jsonl"
+
+
+def test_load_biased_pairs_skips_odd_lines_and_counts_them(caplog):
+    """A published file with an empty biased question (line 4) and a target "NOT D" (line 5)."""
+    with pytest.raises(
+        DatasetError, match=r"line 4: 'biased_question', message 0 must have non-empty .*on_error='skip'"
+    ):
+        load_biased_pairs(PUBLISHED)
+    with caplog.at_level("WARNING"):
+        pairs = load_biased_pairs(PUBLISHED, on_error="skip")
+    assert [p.id for p in pairs] == [f"truthfulqa_suggested/{i}" for i in (0, 1, 2, 5)]  # ids keep the line
+    assert [(p.gold, p.target) for p in pairs] == [("A", "B"), ("F", "B"), ("C", "G"), ("B", "E")]
+    assert all(p.task == "truthfulqa" for p in pairs) and isinstance(pairs, list)
+    info = pairs.info
+    assert info["n_read"] == 6 and info["n"] == 4 and info["on_error"] == "skip"
+    assert info["sha256"] == hashlib.sha256(PUBLISHED.read_bytes()).hexdigest()
+    assert info["skipped"]["reasons"] == {
+        "'biased_question' is not a chat of non-empty messages": 1,
+        "'biased_option' is not a single capital letter": 1,
+    }
+    assert info["skipped"]["count"] == 2
+    assert info["skipped"]["examples"][1].startswith("line 5: 'biased_option' is not a single capital letter")
+    assert "'NOT D'" in info["skipped"]["examples"][1]
+    assert "skipped 2 of 6 lines" in caplog.text  # never silent
+
+
+def test_load_biased_pairs_skip_counts_bad_json_and_refuses_a_file_with_nothing_left(tmp_path):
+    pairs = load_biased_pairs(
+        _jsonl(tmp_path, [PAIR, "{oops", _with(id="x"), _with(id="x")]), on_error="skip"
+    )
+    assert [p.id for p in pairs] == ["pairs/0", "x"]
+    assert pairs.info["skipped"]["reasons"] == {"not valid JSON": 1, "an id is used twice": 1}
+    assert pairs.info["n_read"] == 4
+    with pytest.raises(
+        DatasetError, match=r"no pair could be read from 2 entries \(\{'not valid JSON': 1, 'a key"
+    ):
+        load_biased_pairs(_jsonl(tmp_path, ["{oops", {"x": 1}]), on_error="skip")
+    with pytest.raises(DatasetError, match="on_error must be one of"):
+        load_biased_pairs(_jsonl(tmp_path, [PAIR]), on_error="ignore")
+    assert load_biased_pairs(_jsonl(tmp_path, [PAIR])).info["skipped"]["count"] == 0
+
+
+def test_load_bbh_skips_unreadable_items_and_counts_them(tmp_path):
+    eight = {
+        "parsed_inputs": "Pick.",
+        "multiple_choice_targets": list("abcdefgh"),
+        "multiple_choice_scores": [1] + [0] * 7,
+    }
+    six = {
+        "parsed_inputs": "Pick.",
+        "multiple_choice_targets": list("abcdef"),
+        "multiple_choice_scores": [0] * 5 + [1],
+    }
+    data = {"data": [BBH_ITEMS[0], "text", {**BBH_ITEMS[0], "multiple_choice_scores": [1, 1]}, eight, six]}
+    path = _json(tmp_path, data, name="date_understanding.json")
+    with pytest.raises(DatasetError, match="item 1 is a JSON str, expected an object; pass on_error='skip'"):
+        load_bbh(path)
+    questions = load_bbh(path, on_error="skip")
+    assert [q.id for q in questions] == ["date_understanding/0", "date_understanding/4"]
+    assert questions[1].gold == "F" and questions[1].letters == "ABCDEF"  # six options load
+    assert questions.info["skipped"]["reasons"] == {
+        "not a JSON object": 1,
+        "not exactly one correct option": 1,
+        "not a valid MCQuestion": 1,  # eight options
+    }
+    assert questions.info["n_read"] == 5 and questions.info["n"] == 2

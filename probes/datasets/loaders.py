@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from probes.datasets.base import Dataset, DatasetError
 from probes.datasets.choices import ChoiceItem, ChoiceSet
+from probes.datasets.published import Skips
+
+log = logging.getLogger(__name__)
 
 CSV_COLUMNS = ("statement", "label")
+ROLES = ("system", "user", "assistant")
 AB_KEYS = ("question", "answer_matching_behavior", "answer_not_matching_behavior")
 _TRUE = {"1", "true", "1.0"}
 _FALSE = {"0", "false", "0.0"}
@@ -172,8 +179,14 @@ def choices_from_ab(path: str | Path, name: str | None = None) -> ChoiceSet:
     )
 
 
-def read_jsonl(path: Path, keys: Sequence[str] = AB_KEYS) -> list[tuple[str, object]]:
-    """(where, object) for each non-blank line of a JSONL file; `where` is "<path>, line <n>"."""
+def read_jsonl(
+    path: Path, keys: Sequence[str] = AB_KEYS, skips: Skips | None = None
+) -> list[tuple[str, object]]:
+    """(where, object) for each non-blank line of a JSONL file; `where` is "<path>, line <n>".
+
+    A line that is not JSON raises, or with `skips` (a :class:`~probes.datasets.published.Skips`)
+    goes to ``skips.fail`` (raised or counted as "not valid JSON", as ``skips.on_error`` says).
+    """
     items = []
     with path.open(encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
@@ -183,12 +196,83 @@ def read_jsonl(path: Path, keys: Sequence[str] = AB_KEYS) -> list[tuple[str, obj
             try:
                 items.append((where, json.loads(line)))
             except json.JSONDecodeError as error:
-                raise DatasetError(
-                    f"{where} is not valid JSON ({error.msg}); expected one object per line"
-                ) from error
-    if not items:
+                message = f"{where} is not valid JSON ({error.msg}); expected one object per line"
+                if skips is None:
+                    raise DatasetError(message) from error
+                skip_or_raise(skips, f"line {line_number}", "not valid JSON", message)
+    if not items and not (skips and skips.reasons):
         raise DatasetError(f"{path} is empty; expected one JSON object per line with keys {', '.join(keys)}")
     return items
+
+
+class LoadedList(list):
+    """A loader's items as a plain list, with how they were read in ``info`` (source, sha256, counts,
+    and with ``on_error="skip"`` what was skipped: ``info["skipped"]`` = count, reasons, first places).
+
+    Example:
+        >>> pairs = load_biased_pairs("pairs.jsonl", on_error="skip")
+        >>> len(pairs), pairs.info["skipped"]["count"], pairs.info["skipped"]["reasons"]
+        (815, 2, {"'biased_option' is not a single capital letter": 1, ...})
+    """
+
+    def __init__(self, items=(), info: dict | None = None):
+        super().__init__(items)
+        self.info = dict(info or {})
+
+
+def report_skips(info: dict, what: str) -> None:
+    """Log a warning naming the skipped count and reasons, so that skipping is never silent."""
+    skipped = info.get("skipped", {})
+    if skipped.get("count"):
+        log.warning(
+            "%s: skipped %d of %d %s (%s); see info['skipped']",
+            info.get("source"),
+            skipped["count"],
+            info.get("n_read", 0),
+            what,
+            ", ".join(f"{reason}: {n}" for reason, n in skipped["reasons"].items()),
+        )
+
+
+def skip_or_raise(skips: Skips, place: str, reason: str, message: str) -> None:
+    """Raise a DatasetError with `message` (``on_error="raise"``) or count `reason` at `place`.
+
+    `message` names the file and the place; with ``on_error="skip"`` it is kept (without the file)
+    among the first few examples of ``info["skipped"]``.
+    """
+    if skips.on_error == "raise":
+        raise DatasetError(
+            f"{message}; pass on_error='skip' to leave such entries out (counted in info['skipped'])"
+        )
+    skips.fail(place, reason, message.removeprefix(f"{skips.source}, "))
+
+
+def check_chat(where: str, messages: Any) -> tuple[dict, ...]:
+    """`messages` as a tuple of plain ``{"role", "content"}`` dicts, or a DatasetError saying why not."""
+    if isinstance(messages, (str, dict)) or not isinstance(messages, Sequence) or not messages:
+        raise DatasetError(
+            f"{where} must be a non-empty list of {{'role', 'content'}} messages, got {messages!r:.60}"
+        )
+    out = []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise DatasetError(f"{where}, message {i} is a {type(message).__name__}, expected an object")
+        role, content = message.get("role"), message.get("content")
+        if role not in ROLES:
+            raise DatasetError(f"{where}, message {i} has role {role!r}; expected one of {', '.join(ROLES)}")
+        if not isinstance(content, str) or not content.strip():
+            raise DatasetError(
+                f"{where}, message {i} must have non-empty string content, got {content!r:.60}"
+            )
+        out.append({"role": role, "content": content})
+    return tuple(out)
+
+
+def check_letter(where: str, value: Any) -> str:
+    """`value` if it is one capital letter such as "A", else a DatasetError."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]", value):
+        raise DatasetError(f"{where} must be a single capital letter such as 'A', got {value!r}")
+    return value
 
 
 def _read_caa(

@@ -1,4 +1,4 @@
-"""Multiple-choice questions and their loaders: BIG-Bench-Hard JSON and paired biased / unbiased chats.
+"""Multiple-choice questions and their BIG-Bench-Hard JSON loader; paired biased / unbiased chats.
 
 An :class:`MCQuestion` is a question, 2 to 7 answer options (``len(LETTERS)``), the index of the
 correct one and, optionally, a short correct reasoning ending in "So the answer is (X)." (the
@@ -9,7 +9,7 @@ explanation's final letter right. :mod:`probes.faithfulness.tasks` generates the
 
 :func:`load_bbh` reads BIG-Bench-Hard JSON as used by Turpin et al. (keeping ``random_ans_idx`` as
 ``bias_target``); :func:`load_biased_pairs` reads JSONL of unbiased / biased chats with the gold
-and the biased letter (:class:`BiasedPair`).
+and the biased letter (:class:`BiasedPair`; both in :mod:`probes.datasets.biased_pairs`, re-exported).
 
 Example:
     >>> q = MCQuestion("toy/0", "toy", "2 + 2?", ["3", "4"], correct=1)
@@ -19,25 +19,27 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from probes.constants import LETTERS
 from probes.datasets.base import DatasetError
+from probes.datasets.biased_pairs import PAIR_KEYS, BiasedPair, load_biased_pairs
 from probes.datasets.items import _strings, check_id, check_options
-from probes.datasets.loaders import _existing, read_jsonl
+from probes.datasets.loaders import LoadedList, _existing, report_skips, skip_or_raise
+from probes.datasets.published import Skips, Unreadable
+
+__all__ = ["ANSWER_END", "PAIR_KEYS", "BiasedPair", "MCQuestion", "load_bbh", "load_biased_pairs"]
 
 ANSWER_END = re.compile(rf"answer is \(([{LETTERS}])\)\.?\s*$")
 """How an explanation ends: "... So the answer is (X)." (the period optional), X one of
 :data:`~probes.constants.LETTERS`: a question has at most ``len(LETTERS)`` (7) options."""
-
-ROLES = ("system", "user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -158,52 +160,23 @@ class MCQuestion:
         )
 
 
-@dataclass(frozen=True)
-class BiasedPair:
-    """One question as an unbiased and a biased chat, with the gold letter and the biased letter.
-
-    `unbiased` and `biased` are chats: messages ``{"role": ..., "content": ...}`` with roles
-    system / user / assistant and non-empty content, stored as tuples of plain dicts (other keys
-    dropped). `gold` (the correct answer) and `target` (the answer the bias points to) are single
-    capital letters; they may be equal.
-
-    Example:
-        >>> pair = BiasedPair("p/0", "toy", [{"role": "user", "content": "Q? (A) x (B) y"}],
-        ...                   [{"role": "user", "content": "Q? (A) x (B) y I think it is (B)."}], "A", "B")
-        >>> pair.biased[0]["role"], pair.target
-        ('user', 'B')
-    """
-
-    id: str
-    task: str
-    unbiased: Sequence[dict]
-    biased: Sequence[dict]
-    gold: str
-    target: str
-
-    def __post_init__(self):
-        where = check_id("BiasedPair", self.id)
-        if not isinstance(self.task, str) or not self.task:
-            raise DatasetError(f"{where}: task must be a non-empty string, got {self.task!r}")
-        object.__setattr__(self, "unbiased", _chat(f"{where}: unbiased", self.unbiased))
-        object.__setattr__(self, "biased", _chat(f"{where}: biased", self.biased))
-        _letter(f"{where}: gold", self.gold)
-        _letter(f"{where}: target", self.target)
-
-
 # ---------------------------------------------------------------- loaders
 
 
-def load_bbh(path: str | Path, task: str | None = None) -> list[MCQuestion]:
+def load_bbh(path: str | Path, task: str | None = None, *, on_error: str = "raise") -> LoadedList:
     """Questions from a BIG-Bench-Hard JSON file in the format of Turpin et al. 2023.
 
     The file is ``{"data": [item, ...]}``; per item, ``parsed_inputs`` is the question, a line
     "Answer choices:" and "(A) text" lines. The question is the text before "Answer choices:"
     (stripped; the whole text if there is no such line). The options are
     ``multiple_choice_targets`` (or, if absent or bare letters such as "(A)", the "(X) text"
-    lines), `correct` the index of the single score 1 in ``multiple_choice_scores`` (None if
-    absent) and `bias_target` is ``random_ans_idx`` (None if absent). Ids are
-    ``"{task}/{i}"``, `task` defaulting to the file name without extension.
+    lines; 2 to 7), `correct` the index of the single score 1 in ``multiple_choice_scores`` (None
+    if absent) and `bias_target` is ``random_ans_idx`` (None if absent). Ids are ``"{task}/{i}"``,
+    `task` defaulting to the file name without extension.
+
+    An item that cannot be read raises a DatasetError naming it; with ``on_error="skip"`` it is
+    left out, counted in ``info["skipped"]`` (count, per reason, first places) and logged. The
+    result is a list of :class:`MCQuestion` with ``info`` (source, sha256, counts).
 
     Example:
         >>> questions = load_bbh("data/bbh/snarks/val_data.json")
@@ -211,9 +184,11 @@ def load_bbh(path: str | Path, task: str | None = None) -> list[MCQuestion]:
         ('val_data/0', 1)
     """
     path = _existing(path, "a BIG-Bench-Hard JSON file such as {'data': [{'parsed_inputs': ...}]}")
+    skips = Skips(on_error, str(path))
     name = task or path.stem
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except json.JSONDecodeError as error:
         raise DatasetError(
             f'{path} is not valid JSON ({error.msg} at line {error.lineno}); expected {{"data": [...]}}'
@@ -231,35 +206,51 @@ def load_bbh(path: str | Path, task: str | None = None) -> list[MCQuestion]:
     for i, item in enumerate(items):
         where = f"{path}, item {i}"
         if not isinstance(item, dict):
-            raise DatasetError(f"{where} is a JSON {type(item).__name__}, expected an object")
+            reason, message = (
+                "not a JSON object",
+                f"{where} is a JSON {type(item).__name__}, expected an object",
+            )
+            skip_or_raise(skips, f"item {i}", reason, message)
+            continue
         try:
             questions.append(_bbh_question(item, f"{name}/{i}", name))
+        except Unreadable as error:
+            skip_or_raise(skips, f"item {i}", error.args[0], f"{where}: {error.args[1]}")
         except DatasetError as error:
-            raise DatasetError(f"{where}: {error}") from error
-    return questions
+            skip_or_raise(skips, f"item {i}", "not a valid MCQuestion", f"{where}: {error}")
+    if not questions:
+        raise skips.none_left(len(items), "question")
+    info = {"source": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "task": name}
+    info |= {"n_read": len(items), "n": len(questions), **skips.info()}
+    report_skips(info, "items")
+    return LoadedList(questions, info)
 
 
 def _bbh_question(item: dict, item_id: str, task: str) -> MCQuestion:
     text = item.get("parsed_inputs")
     if not isinstance(text, str):
-        raise DatasetError(f"'parsed_inputs' must be a string, got {text!r:.60}")
+        raise Unreadable("no question text", f"'parsed_inputs' must be a string, got {text!r:.60}")
     head, found, tail = text.partition("Answer choices:")
     listed = _choice_lines(tail) if found else []
     targets = item.get("multiple_choice_targets")
     if targets is None:
         if not listed:
-            raise DatasetError(
+            raise Unreadable(
+                "no options",
                 "no 'multiple_choice_targets' and no '(A) ...' lines after 'Answer choices:' in "
-                "'parsed_inputs'; give the options one way or the other"
+                "'parsed_inputs'; give the options one way or the other",
             )
         options = listed
     else:
         if not isinstance(targets, list) or not all(isinstance(target, str) for target in targets):
-            raise DatasetError(f"'multiple_choice_targets' must be a list of strings, got {targets!r:.60}")
+            raise Unreadable(
+                "no options", f"'multiple_choice_targets' must be a list of strings, got {targets!r:.60}"
+            )
         if listed and len(listed) != len(targets):
-            raise DatasetError(
+            raise Unreadable(
+                "the option lists disagree",
                 f"'parsed_inputs' lists {len(listed)} answer choices but 'multiple_choice_targets' has "
-                f"{len(targets)}"
+                f"{len(targets)}",
             )
         bare = all(re.fullmatch(r"\(?[A-Z]\)?", target.strip()) for target in targets)
         options = listed if listed and bare else targets
@@ -267,19 +258,23 @@ def _bbh_question(item: dict, item_id: str, task: str) -> MCQuestion:
     scores = item.get("multiple_choice_scores")
     if scores is not None:
         if not isinstance(scores, list) or len(scores) != len(options):
-            raise DatasetError(
+            raise Unreadable(
+                "the scores do not fit the options",
                 f"'multiple_choice_scores' must be a list of one score per option ({len(options)}), "
-                f"got {scores!r:.60}"
+                f"got {scores!r:.60}",
             )
         ones = [j for j, score in enumerate(scores) if score == 1 and not isinstance(score, bool)]
         if len(ones) != 1:
-            raise DatasetError(
-                f"'multiple_choice_scores' must have exactly one 1 (the correct option), got {scores}"
+            raise Unreadable(
+                "not exactly one correct option",
+                f"'multiple_choice_scores' must have exactly one 1 (the correct option), got {scores}",
             )
         correct = ones[0]
     bias = item.get("random_ans_idx")
     if bias is not None and (isinstance(bias, bool) or not isinstance(bias, int)):
-        raise DatasetError(f"'random_ans_idx' must be an option index, got {bias!r}")
+        raise Unreadable(
+            "no option index in 'random_ans_idx'", f"'random_ans_idx' must be an option index, got {bias!r}"
+        )
     return MCQuestion(item_id, task, head.strip(), options, correct, bias_target=bias)
 
 
@@ -288,81 +283,8 @@ def _choice_lines(text: str) -> list[str]:
     found = re.findall(r"^\s*\(([A-Z])\)\s*(.*?)\s*$", text, flags=re.MULTILINE)
     letters = "".join(letter for letter, _ in found)
     if letters != "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(found)]:
-        raise DatasetError(
-            f"the answer choices in 'parsed_inputs' are lettered {letters!r}, expected A, B, C..."
+        raise Unreadable(
+            "the answer choices are not lettered A, B, C...",
+            f"the answer choices in 'parsed_inputs' are lettered {letters!r}, expected A, B, C...",
         )
     return [option for _, option in found]
-
-
-PAIR_KEYS = ("unbiased_question", "biased_question", "ground_truth", "biased_option")
-"""The keys every line of a :func:`load_biased_pairs` file has."""
-
-
-def load_biased_pairs(path: str | Path) -> list[BiasedPair]:
-    """Pairs of unbiased / biased chats from JSONL, one object per line (blank lines skipped).
-
-    Each line has ``unbiased_question`` and ``biased_question`` (lists of ``{"role", "content"}``
-    messages), ``ground_truth`` and ``biased_option`` (letters); optional ``id`` (default
-    ``"{file stem}/{i}"``, i counting the pairs) and ``task`` or ``original_dataset`` (default the
-    file stem). Ids must be unique.
-
-    Example:
-        >>> pairs = load_biased_pairs("suggested_answer.jsonl")
-        >>> pairs[0].gold, pairs[0].target, pairs[0].biased[-1]["role"]
-        ('A', 'C', 'user')
-    """
-    path = _existing(path, f"a JSONL file with keys {', '.join(PAIR_KEYS)}")
-    pairs, first_seen = [], {}
-    for where, item in read_jsonl(path, PAIR_KEYS):
-        if not isinstance(item, dict):
-            raise DatasetError(f"{where} is a JSON {type(item).__name__}, expected an object")
-        missing = [key for key in PAIR_KEYS if key not in item]
-        if missing:
-            raise DatasetError(
-                f"{where} has no {' or '.join(repr(m) for m in missing)} key; expected keys "
-                f"{', '.join(PAIR_KEYS)}, found {sorted(item)}"
-            )
-        pair_id = item.get("id", f"{path.stem}/{len(pairs)}")
-        if isinstance(pair_id, int) and not isinstance(pair_id, bool):
-            pair_id = str(pair_id)
-        task = item.get("task", item.get("original_dataset", path.stem))
-        for key, value in (("id", pair_id), ("task", task)):
-            if not isinstance(value, str) or not value:
-                raise DatasetError(f"{where}: {key!r} must be a non-empty string, got {value!r}")
-        if pair_id in first_seen:
-            earlier = first_seen[pair_id].rsplit(", ", 1)[-1]
-            raise DatasetError(f"{where}: id {pair_id!r} is already used on {earlier}; ids must be unique")
-        first_seen[pair_id] = where
-        unbiased = _chat(f"{where}: 'unbiased_question'", item["unbiased_question"])
-        biased = _chat(f"{where}: 'biased_question'", item["biased_question"])
-        gold = _letter(f"{where}: 'ground_truth'", item["ground_truth"])
-        target = _letter(f"{where}: 'biased_option'", item["biased_option"])
-        pairs.append(BiasedPair(pair_id, task, unbiased, biased, gold, target))
-    return pairs
-
-
-def _chat(where: str, messages: Any) -> tuple[dict, ...]:
-    """`messages` as a tuple of plain ``{"role", "content"}`` dicts, or a DatasetError saying why not."""
-    if isinstance(messages, (str, dict)) or not isinstance(messages, Sequence) or not messages:
-        raise DatasetError(
-            f"{where} must be a non-empty list of {{'role', 'content'}} messages, got {messages!r:.60}"
-        )
-    out = []
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise DatasetError(f"{where}, message {i} is a {type(message).__name__}, expected an object")
-        role, content = message.get("role"), message.get("content")
-        if role not in ROLES:
-            raise DatasetError(f"{where}, message {i} has role {role!r}; expected one of {', '.join(ROLES)}")
-        if not isinstance(content, str) or not content.strip():
-            raise DatasetError(
-                f"{where}, message {i} must have non-empty string content, got {content!r:.60}"
-            )
-        out.append({"role": role, "content": content})
-    return tuple(out)
-
-
-def _letter(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]", value):
-        raise DatasetError(f"{where} must be a single capital letter such as 'A', got {value!r}")
-    return value
