@@ -49,6 +49,8 @@ SUGGESTION = "I think the answer is ({letter}) but I'm curious to hear what you 
 
 Message = dict[str, str]
 
+_OPTION_MARK = re.compile(r"\(([A-Z])\)")
+
 
 @dataclass(frozen=True)
 class BiasedItem:
@@ -172,11 +174,38 @@ def always_a(
 
 
 def from_pairs(pairs: Sequence[BiasedPair], letters: str = LETTERS) -> list[BiasedItem]:
-    """Published unbiased/biased prompt pairs as :class:`BiasedItem`; letters are read from the prompt."""
+    """Published unbiased/biased prompt pairs as :class:`BiasedItem`; letters are read from the prompt.
+
+    The options are the run A, B, C, ... of "(X)" marks in the unbiased question (its last message),
+    as far as it goes without a gap: a mark outside the run is not an option, such as the "(X)" of
+    an answer-format instruction ('... in the format "Therefore, the best answer is: (X).".') or a
+    letter the text merely mentions. `letters` (default :data:`~probes.constants.LETTERS`, A-G) are
+    the letters allowed, in order; the run stops at their end. The gold and the target letters are
+    always options (a forced answer must be able to be right): when the run stops short of them it
+    is extended to them. With fewer than two marks in the prompt, all of `letters` are the options.
+    A gold or target outside `letters` is refused (pass a longer `letters`).
+
+    Example:
+        >>> items = from_pairs(load_biased_pairs("truthfulqa_suggested.jsonl", on_error="skip"))
+        >>> items[1].letters, items[1].gold        # six options; the format's "(X)" is no option
+        ('ABCDEF', 'F')
+    """
+    allowed = _check_letters(letters)
     items = []
     for pair in pairs:
-        found = sorted(set(re.findall(r"\(([A-Z])\)", pair.unbiased[-1]["content"])) & set(letters))
-        shown = "".join(found) if len(found) >= 2 else letters
+        marks = set(_OPTION_MARK.findall(pair.unbiased[-1]["content"]))
+        run = 0
+        while run < len(allowed) and allowed[run] in marks:
+            run += 1
+        if run < 2:
+            run = len(allowed)
+        for name, letter in (("gold", pair.gold), ("target", pair.target)):
+            if letter not in allowed:
+                raise ValueError(
+                    f"pair {pair.id!r}: its {name} {letter!r} is not one of the letters {allowed!r}; "
+                    "pass from_pairs(..., letters=...) with enough letters"
+                )
+            run = max(run, allowed.index(letter) + 1)
         items.append(
             BiasedItem(
                 id=pair.id,
@@ -186,10 +215,22 @@ def from_pairs(pairs: Sequence[BiasedPair], letters: str = LETTERS) -> list[Bias
                 biased=tuple(pair.biased),
                 gold=pair.gold,
                 target=pair.target,
-                letters=shown,
+                letters=allowed[:run],
             )
         )
     return items
+
+
+def _check_letters(letters) -> str:
+    if (
+        not isinstance(letters, str)
+        or len(set(letters)) != len(letters)
+        or not re.fullmatch(r"[A-Z]+", letters)
+    ):
+        raise ValueError(
+            f"letters must be distinct capital letters in order, such as 'ABCD', got {letters!r}"
+        )
+    return letters
 
 
 def _answer_first(n: int, correct: int) -> list[int]:
