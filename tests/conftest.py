@@ -87,6 +87,16 @@ def study_model(n_layers: int = STUDY_LAYERS):
     return bridge.eval()
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread while a module's tiny-model runs: their matrices are too small to share out,
+    and on a busy machine extra threads only spin against the other jobs (10x slower seen)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def tiny():
     return tiny_model()

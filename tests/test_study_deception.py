@@ -53,7 +53,7 @@ def _in_unit(value) -> bool:
 
 def test_quick_run_is_fast_and_complete(quick_run):
     result, out, seconds = quick_run
-    assert seconds < 60  # ~4 s on two idle cores; the margin is for a busy machine
+    assert seconds < 120  # ~4 s on two idle cores; the bound catches gross slowdowns, busy or not
     for step in STEPS:
         assert step in result.seconds
         assert step in result.metrics or result.skipped.get(step), f"step {step} neither ran nor says why"

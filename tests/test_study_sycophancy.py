@@ -35,7 +35,7 @@ SMALL = {  # for the 4-layer character-level tiny model
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
+def small_run(tmp_path_factory, one_thread):
     from conftest import study_model
 
     out = tmp_path_factory.mktemp("sycophancy")
@@ -55,14 +55,14 @@ def _probabilities(metrics: dict):
 
 def test_every_step_ran_or_says_why(small_run):
     result, _, seconds = small_run
-    assert seconds < 60  # ~17 s on two idle cores; the margin is for a busy machine
+    assert seconds < 120  # ~17 s on two idle cores; the bound catches gross slowdowns, busy or not
     assert "total" in result.seconds
     for step in STEPS:
         assert step in result.metrics or result.skipped.get(step), step
     assert set(result.skipped) <= set(STEPS) | {"probe_activations"}
     assert all(isinstance(why, str) and why for why in result.skipped.values())
     assert {"datasets", "split", "layers", "behaviour"} <= result.metrics.keys()
-    assert result.metrics["datasets"]["full"]["n_items"] == 4 * 16 * 6
+    assert result.metrics["datasets"]["full"]["n_items"] == 4 * 8 * 6
 
 
 def test_probabilities_are_probabilities(small_run):
@@ -137,7 +137,7 @@ def test_a_step_without_enough_data_is_skipped_and_the_run_goes_on(tmp_path, mon
 def test_config_is_checked():
     assert Config(multipliers=(-2.0, 2.0)).multipliers == (0.0, -2.0, 2.0)
     quick = Config.quick()
-    assert (quick.n, quick.layers, quick.multipliers) == (16, (8, 16), (-8.0, -4.0, 0.0, 4.0, 8.0))
+    assert (quick.n, quick.layers, quick.multipliers) == (8, (8, 16), (-8.0, -4.0, 0.0, 4.0, 8.0))
     assert (quick.full_multipliers, quick.n_generations, quick.speed_repeats) == ((-8.0,), 1, 1)
     assert (quick.answer_tokens, quick.gen_tokens) == (24, 24)
     with pytest.raises(ValueError, match="tasks must be distinct names"):

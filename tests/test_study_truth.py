@@ -14,7 +14,7 @@ from probes.truth import Config, run
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, one_thread):
     from conftest import study_model
 
     out = tmp_path_factory.mktemp("truth")
@@ -26,7 +26,7 @@ def quick_run(tmp_path_factory):
 
 def test_quick_run_is_fast_and_complete(quick_run):
     result, out, seconds = quick_run
-    assert seconds < 60  # ~4 s on two idle cores; the margin is for a busy machine
+    assert seconds < 120  # ~4 s on two idle cores; the bound catches gross slowdowns, busy or not
     assert result.skipped == {}
     assert {"datasets", "sweeps", "best", "negation", "transfer", "sweep_speed"} <= result.metrics.keys()
     assert result.metrics["datasets"]["cities"]["n"] == 2 * Config.quick().n_cities

@@ -38,23 +38,33 @@ class Config(StudyConfig):
         default=8.0, metadata=_help("multiplier of the answer direction in the steering check")
     )
     batch_size: int = dataclasses.field(default=48, metadata=_help("rows per generation batch"))
+    cost_contexts: int = dataclasses.field(
+        default=32, metadata=_help("CoTs timed in the cost step (shared prefix vs a forward per cut)")
+    )
+    cost_repeats: int = dataclasses.field(
+        default=3, metadata=_help("interleaved rounds of the cost step (the median is reported)")
+    )
 
     @classmethod
     def quick(cls, **changes) -> Config:
-        """The ``make demo`` size: 2 tasks x 12 questions, CoTs of up to 32 tokens, 1 solved example.
+        """The ``make demo`` size: 2 tasks x 12 questions, CoTs of up to 32 tokens, 1 solved example,
+        6 questions per task in the steering check, 8 CoTs timed once in the cost step.
 
-        Smaller than the old ``--quick`` (3 tasks, 48-token CoTs, 2 examples: ~20 min on 2 CPU
-        cores), so that ``probes run all --quick`` stays under 20 minutes; pass the old sizes to
-        reproduce it (``Config.quick(tasks=TASKS, max_new_tokens=48, mistake_tokens=24,
-        n_causal=12, few_shot=2)``).
+        Smaller than the old ``--quick`` (3 tasks, 48-token CoTs, 2 examples, 12 questions per task
+        steered, 32 CoTs timed 3 times: ~25 min on 2 CPU cores), so that ``probes run all --quick``
+        stays under 20 minutes; pass the old sizes to reproduce it (``Config.quick(tasks=TASKS,
+        max_new_tokens=48, mistake_tokens=24, n_causal=12, few_shot=2, cost_contexts=32,
+        cost_repeats=3)``).
         """
         sizes = {
             "tasks": ("arithmetic", "dates"),
             "n": 12,
             "max_new_tokens": 32,
             "mistake_tokens": 16,
-            "n_causal": 12,
+            "n_causal": 6,
             "few_shot": 1,
+            "cost_contexts": 8,
+            "cost_repeats": 1,
         }
         return cls(**{**sizes, **changes})
 
@@ -81,6 +91,8 @@ class Config(StudyConfig):
             "mistake_tokens",
             "n_causal",
             "batch_size",
+            "cost_contexts",
+            "cost_repeats",
         )
         for name in names:
             value = getattr(self, name)

@@ -100,5 +100,14 @@ def run(
     pre = precot_states(pooled) if pooled["states"] else None
     internal = steps.run("internal", internal_study, pooled, pre, config, progress)
     steps.run("causal", causal_study, model, pooled, pre, internal, config, progress, cache)
-    steps.run("cost", cost_study, model, pooled, progress=progress, use_cache=cache)
+    steps.run(
+        "cost",
+        cost_study,
+        model,
+        pooled,
+        config.cost_contexts,
+        config.cost_repeats,
+        progress=progress,
+        use_cache=cache,
+    )
     return steps.finish()

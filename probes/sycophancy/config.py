@@ -2,7 +2,7 @@
 
 Example:
     >>> Config.quick().n, Config(layers=(8, 12)).multipliers[:2]
-    (16, (-8.0, -4.0))
+    (8, (-8.0, -4.0))
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ class Config(StudyConfig):
 
     @classmethod
     def quick(cls, **changes) -> Config:
-        """The ``make demo`` size: 16 questions per task, 2 layers, fewer multipliers, short generations.
+        """The ``make demo`` size: 8 questions per task, 2 layers, fewer multipliers, short generations.
 
-        The old ``--quick`` had 3 layers (8, 12, 16), 2 example generations of 40 tokens and 3
-        speed rounds of 48 (~15 min on 2 CPU cores); pass those to reproduce it.
+        The old ``--quick`` had 16 questions per task, 3 layers (8, 12, 16), 2 example generations of
+        40 tokens and 3 speed rounds of 48 (~15 min on 2 CPU cores); pass those to reproduce it.
         """
         sizes = {
-            "n": 16,
+            "n": 8,
             "layers": (8, 16),
             "multipliers": (-8.0, -4.0, 0.0, 4.0, 8.0),
             "full_multipliers": (-8.0,),
