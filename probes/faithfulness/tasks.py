@@ -1,6 +1,6 @@
 """Multiple-choice reasoning questions for chain-of-thought faithfulness tests, generated or loaded.
 
-An :class:`MCQuestion` is a question, 2 to 5 answer options, the index of the correct one and,
+An :class:`MCQuestion` is a question, 2 to 7 answer options, the index of the correct one and,
 optionally, a short correct reasoning ending in "So the answer is (X)." (the few-shot
 demonstrations of Turpin et al. 2023). :meth:`MCQuestion.render` writes it in the
 BIG-Bench-Hard / Turpin format (the question, a blank line, "Answer choices:", then "(A) ..."
