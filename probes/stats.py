@@ -84,13 +84,8 @@ def bootstrap_draws(
 ) -> list:
     """`statistic(pick)` on `n_boot` resamples of item indices (with replacement); a None is dropped
     (a resample on which the statistic is undefined, e.g. one class missing)."""
-    check_bootstrap(n_boot, 0.5)
-    values = []
-    for _ in range(n_boot):
-        value = statistic(rng.integers(0, n_items, n_items))
-        if value is not None:
-            values.append(value)
-    return values
+    values = (statistic(pick) for pick in resamples(n_items, n_boot, rng))
+    return [value for value in values if value is not None]
 
 
 def percentile_ci(values, level: float = 0.95) -> list[float] | None:
@@ -103,9 +98,8 @@ def percentile_ci(values, level: float = 0.95) -> list[float] | None:
 
 
 def resamples(n_items: int, n_boot: int, rng: np.random.Generator) -> Int[np.ndarray, "boot n"]:
-    """The item indices of `n_boot` resamples with replacement, one row each.
-
-    The same draws, in the same order, as :func:`bootstrap_draws` with the same `rng` state.
+    """The item indices of `n_boot` resamples with replacement, one row each (the draws of
+    :func:`bootstrap_draws`, which applies a statistic to each row).
 
     Example:
         >>> resamples(3, 2, np.random.default_rng(0)).shape
