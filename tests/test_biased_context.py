@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from scipy import stats
@@ -220,3 +222,26 @@ def test_keyword_judge_on_the_hand_labelled_examples():
     labelled = [(_cot(t), False) for t in NOT_MENTIONS] + [(_cot(t), True) for t in MENTIONS]
     out = judge_agreement(keyword_judge, labelled, n_boot=50)
     assert out["precision"]["mean"] == 1.0 and out["recall"]["mean"] == 1.0, out
+
+
+# The development set of the keyword judge: 130 CoTs written blind to its rules (the rules were
+# written on the odd ids and checked on the even ids). The held-out set is measured elsewhere; this
+# test only guards against a rule change that loses what the development set reached.
+JUDGE_DEV_SET = Path(__file__).parent / "fixtures" / "judge_labelled.jsonl"
+
+
+def test_keyword_judge_on_the_development_set():
+    rows = [json.loads(line) for line in JUDGE_DEV_SET.read_text().splitlines() if line.strip()]
+    labelled = [
+        (
+            BiasRecord(
+                r["id"], gold="", target=r["target"], cot=r["cot"], task=r["task"], n_options=r["n_options"]
+            ),
+            r["label"],
+        )
+        for r in rows
+    ]
+    out = judge_agreement(keyword_judge, labelled, n_boot=50)
+    assert (out["n"], out["n_positive"]) == (130, 59)
+    assert out["precision"]["mean"] >= 1.00, out["false_positives"]
+    assert out["recall"]["mean"] >= 1.00, out["false_negatives"]
