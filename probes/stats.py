@@ -1,6 +1,7 @@
 """Bootstrap confidence intervals: the one place the library resamples.
 
-- :func:`mean_ci`: the mean of per-item values with a percentile interval (behaviour rates).
+- :func:`mean_ci`: the mean of per-item values with a percentile interval (behaviour rates);
+  :func:`cluster_mean_ci` resamples groups of items instead (items that share a question).
 - :func:`bootstrap_ci`: a metric of scores against 0/1 labels, resampled within each class (probe
   accuracy and AUROC, batched over layers).
 - :func:`bootstrap_draws` + :func:`percentile_ci`: any statistic of resampled items (curves), for
@@ -95,6 +96,29 @@ def percentile_ci(values, level: float = 0.95) -> list[float] | None:
         return None
     tail = (1 - level) / 2 * 100
     return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+
+
+def cluster_mean_ci(values, groups, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
+    """Mean of `values` with a bootstrap interval that resamples whole groups (clusters) of items:
+    ``{"mean", "ci", "n", "n_groups"}``. Use it when items share a source (many paraphrases of one
+    question), where resampling items would give intervals that are too narrow.
+
+    Example:
+        >>> cluster_mean_ci([1, 1, 0, 0], groups=[0, 0, 1, 1])["n_groups"]
+        2
+    """
+    check_bootstrap(n_boot, level)
+    x, g = np.asarray(values, dtype=np.float64), np.asarray(groups)
+    if x.ndim != 1 or g.shape != x.shape:
+        raise ValueError(f"values and groups must be 1-D and of one length, got {x.shape} and {g.shape}")
+    if x.size == 0:
+        return {"mean": None, "ci": [None, None], "n": 0, "n_groups": 0}
+    _, index = np.unique(g, return_inverse=True)
+    sums, counts = np.bincount(index, weights=x), np.bincount(index)
+    picks = resamples(len(sums), n_boot, np.random.default_rng(seed))
+    means = sums[picks].sum(1) / counts[picks].sum(1)
+    low, high = percentile_ci(means, level)
+    return {"mean": float(x.mean()), "ci": [low, high], "n": int(x.size), "n_groups": len(sums)}
 
 
 def resamples(n_items: int, n_boot: int, rng: np.random.Generator) -> Int[np.ndarray, "boot n"]:

@@ -12,7 +12,9 @@ packages from PyPI). So `path` is one of: the archive ``bigbench-1.0.0.tar.gz`` 
 without unpacking: 7-8 s here, the gzip stream is read up to the task), a directory holding
 ``benchmark_tasks/`` (e.g. the unpacked archive or a BIG-bench checkout), or one ``task.json``.
 Without `path`, an installed ``bigbench`` distribution is used, else the path in the environment
-variable ``PROBES_BIGBENCH``.
+variable ``PROBES_BIGBENCH``, else the BBH task files that ``make install`` fetched into the cache
+(``python -m probes.datasets.fetch bigbench``: the archive is downloaded from PyPI, its sha256
+checked, and only the 19 tasks' ``task.json`` files kept, 30 MB).
 
 Example:
     >>> task = bbh_task("snarks", path="bigbench-1.0.0.tar.gz")

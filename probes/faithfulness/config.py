@@ -26,6 +26,13 @@ class Config(StudyConfig):
     tasks: tuple[str, ...] = dataclasses.field(
         default=TASKS, metadata=_help(f"reasoning task sets to run, from {', '.join(TASKS)}")
     )
+    bbh_tasks: tuple[str, ...] = dataclasses.field(
+        default=(),
+        metadata=_help(
+            "BIG-Bench-Hard tasks run with the suggested-answer bias only (probes.datasets.BBH_TASKS, "
+            "e.g. snarks navigate disambiguation_qa; data from `make install`)"
+        ),
+    )
     n: int = dataclasses.field(default=100, metadata=_help("questions per task"))
     max_new_tokens: int = dataclasses.field(
         default=80, metadata=_help("longest chain of thought generated (tokens, greedy)")
@@ -76,13 +83,16 @@ class Config(StudyConfig):
             )
         object.__setattr__(self, "tasks", tuple(self.tasks))  # a list given in Python becomes a tuple
         unknown = [t for t in self.tasks if t not in TASKS]
-        if not self.tasks or unknown:
+        if unknown:
             raise ValueError(
-                f"tasks must be a non-empty tuple from {', '.join(TASKS)}; got {tuple(self.tasks)!r}"
-                + (f" ({', '.join(map(str, unknown))} unknown)" if unknown else "")
+                f"tasks must be a tuple from {', '.join(TASKS)}; got {tuple(self.tasks)!r}"
+                + f" ({', '.join(map(str, unknown))} unknown)"
             )
         if len(set(self.tasks)) != len(self.tasks):
             raise ValueError(f"tasks names a task more than once: {tuple(self.tasks)!r}; list each once")
+        self._check_bbh()
+        if not self.tasks and not self.bbh_tasks:
+            raise ValueError("no task to run: give tasks (generated) or bbh_tasks (BIG-Bench-Hard), or both")
         names = (
             "n",
             "max_new_tokens",
@@ -100,3 +110,15 @@ class Config(StudyConfig):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if isinstance(self.steer_multiplier, bool) or not isinstance(self.steer_multiplier, (int, float)):
             raise ValueError(f"steer_multiplier must be a number, got {self.steer_multiplier!r}")
+
+    def _check_bbh(self) -> None:
+        from probes.datasets.bbh import BBH_TASKS  # torch-free, like this module
+
+        if isinstance(self.bbh_tasks, str):
+            raise ValueError(f"bbh_tasks must be a tuple of task names, got the string {self.bbh_tasks!r}")
+        object.__setattr__(self, "bbh_tasks", tuple(self.bbh_tasks))
+        unknown = [t for t in self.bbh_tasks if t not in BBH_TASKS]
+        if unknown or len(set(self.bbh_tasks)) != len(self.bbh_tasks):
+            raise ValueError(
+                f"bbh_tasks must be distinct names from {', '.join(BBH_TASKS)}; got {list(self.bbh_tasks)}"
+            )

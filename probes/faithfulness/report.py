@@ -86,6 +86,7 @@ def summary_rows(metrics: dict) -> list[dict]:
                     + "; ".join(f"{t} {_ci_digits(m.get('verbalization_rate'))}" for t, m in shown.items()),
                 }
             )
+    rows += _bbh_summary(metrics)
     if "internal" in metrics:
         sweep = metrics["internal"]["precot_probe"]
         k = list(sweep["layers"]).index(sweep["best_layer"])
@@ -143,6 +144,7 @@ def blocks(metrics: dict, config: dict, folder: Path) -> list:
         out += [Heading("Accuracy", 3), Table(headers, rows)]
     out += _lanham(steps_of(metrics, "lanham"))
     out += _bias(steps_of(metrics, "bias"))
+    out += _bbh(metrics)
     if "internal" in metrics:
         out += _internal(metrics["internal"])
     if "causal" in metrics:
@@ -199,6 +201,87 @@ def _lanham(lanham: dict) -> list:
         Heading("Lanham et al. tests (area over the agreement curve; letter-prior corrected next to it)", 3),
         Table(headers, rows),
     ]
+
+
+def bbh_steps(metrics: dict) -> dict[str, dict]:
+    """``task -> metrics`` of the ``bbh/<task>`` steps that finished, in run order."""
+    return {k.split("/", 1)[1]: v for k, v in metrics.items() if k.startswith("bbh/")}
+
+
+def _bbh_summary(metrics: dict) -> list[dict]:
+    tasks = bbh_steps(metrics)
+    if not tasks:
+        return []
+    pooled = metrics.get("bbh", {}).get("forced", {}).get("task_mean", {}).get("cot")
+    per = "; ".join(f"{t} {_ci_digits(m['forced']['cot'].get('bias_following'))}" for t, m in tasks.items())
+    if pooled is None:
+        value, detail = per, "per task"
+    else:
+        value = _ci_digits(pooled.get("bias_following"))
+        detail = f"mean over {len(tasks)} tasks (intervals resample within each task); per task: {per}"
+    return [
+        {
+            "measure": "BIG-Bench-Hard, suggested answer: bias-following with CoT (forced answers)",
+            "value": value,
+            "detail": detail,
+        }
+    ]
+
+
+def _bbh(metrics: dict) -> list:
+    """The BBH tasks: accuracy with and without the bias and CoT, then the bias table."""
+    tasks = bbh_steps(metrics)
+    if not tasks:
+        return []
+    rows = []
+    for task, m in tasks.items():
+        f = m["forced"]
+        options = ", ".join(f"{k}: {v}" for k, v in m["n_options"].items())
+        rows.append(
+            [
+                task,
+                m["n_items"],
+                options,
+                _ci(f["no_cot"].get("accuracy_unbiased")),
+                _ci(f["no_cot"].get("accuracy_biased")),
+                _ci(f["cot"].get("accuracy_unbiased")),
+                _ci(f["cot"].get("accuracy_biased")),
+            ]
+        )
+    headers = ["task", "n", "options (count: items)", "no CoT", "no CoT, biased", "CoT", "CoT, biased"]
+    out = [
+        Heading("BIG-Bench-Hard with a suggested wrong answer (published questions)", 3),
+        Paragraph(
+            'Accuracy of the forced answer ("The answer is (" over the task\'s letters), without and with '
+            "the user's suggestion of a wrong letter, without and with a chain of thought."
+        ),
+        Table(headers, rows),
+    ]
+    out += _bias({f"bbh/{t}": {"suggested_answer": m} for t, m in tasks.items()})
+    pooled = metrics.get("bbh", {}).get("forced")
+    if pooled:
+        rows = []
+        for pool in ("task_mean", "item_pooled"):
+            for mode in ("cot", "no_cot"):
+                m = pooled.get(pool, {}).get(mode, {})
+                rows.append(
+                    [
+                        pool.replace("_", " "),
+                        "yes" if mode == "cot" else "no",
+                        _ci(m.get("accuracy_drop")),
+                        _ci(m.get("bias_following")),
+                        _ci(m.get("verbalization_rate")),
+                    ]
+                )
+        out += [
+            Paragraph(
+                f"All {len(tasks)} tasks: the mean over tasks (the papers' number; intervals resample within "
+                "each task) and the items pooled. Chen et al.'s score is per task only (it depends on the "
+                "number of options)."
+            ),
+            Table(["pooling", "CoT", "accuracy drop", "bias-following", "verbalized"], rows),
+        ]
+    return out
 
 
 def _bias(bias: dict) -> list:

@@ -17,7 +17,9 @@ each saved to results.json as it finishes (``result.metrics[<step>]``):
    CoT (old ``internal`` without ``causal``);
 5. ``causal``: steering along a per-letter answer direction at the probe's layer vs a random
    direction of the same norm (old ``internal.causal``);
-6. ``cost``: forced answers with the shared prefix vs a forward per truncation (old ``cost``).
+6. ``cost``: forced answers with the shared prefix vs a forward per truncation (old ``cost``);
+7. ``bbh/<task>`` for each of ``bbh_tasks`` (published BIG-Bench-Hard questions) and ``bbh`` (those
+   tasks pooled): the suggested-answer bias only (:mod:`probes.faithfulness.bbh_bias`).
 
 A step that cannot compute (e.g. the pre-CoT probe when the final answers are nearly all one
 letter) is recorded in ``result.skipped`` and the study goes on; the report shows what finished.
@@ -34,6 +36,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from probes.faithfulness.bbh_bias import bbh_bias_step, pooled_bias
 from probes.faithfulness.config import Config
 from probes.faithfulness.plot import draw_figure
 from probes.faithfulness.pooled_steps import causal_study, cost_study, internal_study, precot_states
@@ -80,9 +83,9 @@ def run(
     (`artifacts` is accepted for the common signature)."""
     config = Config() if config is None else config
     result = FaithfulnessResult(**describe_model(model), config=config.to_dict())
-    steps = Steps(
-        result, out, total=len(FAMILIES) * len(config.tasks) + len(POOLED_STEPS), artifacts=artifacts
-    )
+    total = len(FAMILIES) * len(config.tasks) + len(POOLED_STEPS) * bool(config.tasks)
+    total += len(config.bbh_tasks) + (len(config.bbh_tasks) > 1)
+    steps = Steps(result, out, total=total, artifacts=artifacts)
     pooled: dict[str, list] = {key: [] for key in POOLED}
     cache = kv_cache_works(model)  # False: full passes instead (the same numbers), no cost step
     result.metrics["decoding"] = {"kv_cache": cache}
@@ -97,6 +100,17 @@ def run(
         if done is not None:
             for key, values in done.pooled().items():
                 pooled[key].extend(values)
+    bbh_runs = []
+    for task in config.bbh_tasks:
+        done = steps.run(f"bbh/{task}", bbh_bias_step, model, task, config, progress and f"bbh/{task}", cache)
+        bbh_runs.append(done)
+        if done is not None:
+            result.metrics[f"bbh/{task}"] = done.metrics
+            steps.checkpoint()
+    if len(config.bbh_tasks) > 1:
+        steps.run("bbh", pooled_bias, bbh_runs, config.seed)
+    if not config.tasks:
+        return steps.finish()
     pre = precot_states(pooled) if pooled["states"] else None
     internal = steps.run("internal", internal_study, pooled, pre, config, progress)
     steps.run("causal", causal_study, model, pooled, pre, internal, config, progress, cache)

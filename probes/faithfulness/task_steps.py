@@ -114,9 +114,10 @@ def kv_cache_works(model) -> bool:
 
 
 def direct_answers(
-    model, message_sets, progress: bool | str = False, use_cache: bool = True
+    model, message_sets, progress: bool | str = False, use_cache: bool = True, letters: str = LETTERS
 ) -> list[list[str]]:
-    """No-CoT answers (the letter after "The answer is (" opening the reply), per list of chats.
+    """No-CoT answers (the letter after "The answer is (" opening the reply, among `letters`), per
+    list of chats.
 
     Each list is one call, so the solved examples a list's chats share are computed once.
     """
@@ -129,7 +130,7 @@ def direct_answers(
             contexts,
             [[len(c)] for c in contexts],
             cue=ANSWER_CUE,
-            letters=LETTERS,
+            letters=letters,
             progress=label(progress, f"{name}: no-CoT answers {k + 1}/{len(message_sets)}"),
         )
         out.append([a[0] for a in forced.answers()])

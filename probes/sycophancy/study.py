@@ -43,7 +43,7 @@ from probes.choice_metrics import sycophancy_metrics
 from probes.constants import SPLIT_FRACTIONS
 from probes.datasets import ChoiceSet, concat_choices
 from probes.study import Result, Skip, Steps, _plain, describe_model
-from probes.sycophancy import generation, interventions
+from probes.sycophancy import caa, generation, interventions
 from probes.sycophancy.claims import false_claims
 from probes.sycophancy.config import Config
 from probes.sycophancy.data import sycophancy_questions
@@ -73,14 +73,21 @@ class SycophancyResult(Result):
         """Mean normalized p(user's answer) with its 95% CI: ``{"mean", "ci", "n"}``."""
         return self.metrics["behaviour"][fmt]["all"][condition]["p_match"]
 
+    @property
+    def published(self) -> bool:
+        """True for a run on the CAA set (:mod:`probes.sycophancy.caa`)."""
+        return self.config.get("dataset") == "caa"
+
     def summary(self) -> list[dict]:
-        return summary_rows(self.metrics)
+        return caa.summary_rows(self.metrics) if self.published else summary_rows(self.metrics)
 
     def blocks(self, folder: Path) -> list:
-        return report_blocks(self.metrics, Path(folder))
+        return (
+            caa.report_blocks(self.metrics) if self.published else report_blocks(self.metrics, Path(folder))
+        )
 
     def draw(self, folder: Path) -> list[Path]:
-        return draw_all(self.metrics, Path(folder), self.model)
+        return [] if self.published else draw_all(self.metrics, Path(folder), self.model)
 
 
 Result = SycophancyResult
@@ -93,7 +100,8 @@ def run(
     every step and the plots, artifacts and report.md are written at the end."""
     config = Config() if config is None else config
     result = SycophancyResult(**describe_model(model), config=config.to_dict())
-    steps = Steps(result, out, total=len(STEPS) + 1, artifacts=artifacts)
+    total = 3 if config.dataset == "caa" else len(STEPS) + 1
+    steps = Steps(result, out, total=total, artifacts=artifacts)
     layers = [layer for layer in config.layers if layer < model.cfg.n_layers]
     if len(layers) < len(config.layers):
         log.warning(
@@ -101,6 +109,15 @@ def run(
             [x for x in config.layers if x not in layers],
             model.cfg.n_layers,
         )
+
+    def record(name: str, value) -> None:
+        if value is not None:
+            result.metrics[name] = plain(value)
+            steps.checkpoint()
+
+    if config.dataset == "caa":
+        caa.run_steps(model, result, steps, record, config, layers, progress)
+        return steps.finish()
     data = build(config)
     parts = {name: data[name].split(SPLIT_FRACTIONS, config.seed) for name in ("full", "letter")}
     result.metrics["datasets"] = {
@@ -113,11 +130,6 @@ def run(
         "by": "question (group)",
     }
     result.metrics["layers"] = {"requested": list(config.layers), "used": layers}
-
-    def record(name: str, value) -> None:
-        if value is not None:
-            result.metrics[name] = plain(value)
-            steps.checkpoint()
 
     scored = steps.run("behaviour", behaviour, model, data, config, progress, keep=False)
     record("behaviour", scored and scored["behaviour"])

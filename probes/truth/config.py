@@ -8,6 +8,9 @@ from typing import Literal
 from hooks.names import SITES
 from probes.study import Config as StudyConfig
 
+PUBLISHED = ("truthfulqa",)
+"""Published statement sets the study can add by name (each is swept and joins the transfer matrix)."""
+
 
 def _help(text: str) -> dict:
     return {"help": text}
@@ -26,6 +29,13 @@ class Config(StudyConfig):
     )
     n_capitals: int = dataclasses.field(default=150, metadata=_help("capitals (transfer test)"))
     n_other: int = dataclasses.field(default=300, metadata=_help("comparisons and sums (transfer tests)"))
+    published: tuple[str, ...] = dataclasses.field(
+        default=(),
+        metadata=_help(
+            f"published statement sets to add, from {', '.join(PUBLISHED)} (truthfulqa: 489 TruthfulQA "
+            "answers as statements, from the sae-probes data wheel)"
+        ),
+    )
     site: Literal[SITES] = dataclasses.field(  # type: ignore[valid-type]
         default="resid_post", metadata=_help("residual-stream site read at every layer")
     )
@@ -46,6 +56,14 @@ class Config(StudyConfig):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.n_cities < 10:
             raise ValueError(f"n_cities must be >= 10 (a 60/20/20 split by city), got {self.n_cities}")
+        if isinstance(self.published, str):
+            raise ValueError(f"published must be a tuple of names, got the string {self.published!r}")
+        object.__setattr__(self, "published", tuple(self.published))
+        unknown = [name for name in self.published if name not in PUBLISHED]
+        if unknown or len(set(self.published)) != len(self.published):
+            raise ValueError(
+                f"published must be distinct names from {', '.join(PUBLISHED)}, got {list(self.published)}"
+            )
         if not self.C > 0:
             raise ValueError(f"C must be > 0, got {self.C}")
         if self.site not in SITES:

@@ -8,9 +8,14 @@ extracts last-token residual activations at every layer, then:
    validation, test accuracy and AUROC come with 95% bootstrap intervals;
 2. ``negation``: a probe trained on affirmative cities only, scored on negated ones, versus one
    trained on both forms, scored on each held-out form;
-3. ``transfer``: train on each dataset (at its validation-chosen layer), test on every test split;
+3. ``transfer``: train on each dataset (at its validation-chosen layer), test on every test split,
+   accuracy with a 95% bootstrap interval per cell;
 4. ``sweep_speed``: the batched sweep against a loop of scikit-learn fits on the same data;
 5. the cities probes as artifacts.
+
+``Config(published=("truthfulqa",))`` adds TruthfulQA's answers as statements (489, one group per
+question; :func:`probes.datasets.truthfulqa_statements`): they are swept like the others (a probe
+trained on TruthfulQA itself) and join the transfer matrix (the cities probe tested on TruthfulQA).
 
 Example:
     >>> from probes.truth import Config, run
@@ -37,6 +42,7 @@ from probes.layer_sweep import probe_at, sweep
 from probes.plots import plot_matrix, plot_sweep
 from probes.report import Heading, Image, Paragraph, Table, fmt, with_interval
 from probes.splits import group_split
+from probes.stats import mean_ci
 from probes.study import Result, Steps, describe_model
 from probes.truth.config import Config
 
@@ -69,6 +75,26 @@ class TruthResult(Result):
                     "measure": "negated cities, probe trained on affirmative only",
                     "value": fmt(neg["trained_on_affirmative"]["neg_cities"]),
                     "detail": f"vs {fmt(neg['trained_on_both']['neg_cities'])} trained on both forms",
+                }
+            )
+        rows += self._published_rows()
+        return rows
+
+    def _published_rows(self) -> list[dict]:
+        """Per published set: the cities probe tested on it and a probe trained on it."""
+        t, rows = self.metrics.get("transfer"), []
+        for name in self.metrics.get("best", {}):
+            if t is None or name not in PUBLISHED or name not in t["names"]:
+                continue
+            i, j = t["names"].index("cities"), t["names"].index(name)
+            own = self.best(name)
+            rows.append(
+                {
+                    "measure": f"{name}: cities probe test accuracy (transfer)",
+                    "value": with_interval(t["accuracy"][i][j], t["accuracy_ci"][i][j]),
+                    "detail": f"layer {t['layers']['cities']}, {t['n_test'][name]} test statements; a probe "
+                    f"trained on {name}: {with_interval(own['test_accuracy'], own['test_accuracy_ci'])} "
+                    f"(layer {own['layer']})",
                 }
             )
         return rows
@@ -106,8 +132,14 @@ class TruthResult(Result):
                 Table(["probe", "affirmative test acc", "negated test acc"], rows),
             ]
         if "transfer" in self.metrics:
+            t = self.metrics["transfer"]
+            rows = [
+                [train, t["layers"][train], *(self._cell(t, i, j) for j in range(len(t["names"])))]
+                for i, train in enumerate(t["names"])
+            ]
             out += [
                 Heading("Transfer: train on a row, test on a column", 3),
+                Table(["trained on", "layer", *t["names"]], rows),
                 Image(folder / "transfer.png", "transfer accuracy"),
             ]
         if "sweep_speed" in self.metrics:
@@ -121,6 +153,12 @@ class TruthResult(Result):
                 )
             )
         return out
+
+    @staticmethod
+    def _cell(t: dict, i: int, j: int) -> str:
+        """One transfer accuracy, with its interval when the results file has one (not before round 2)."""
+        ci = t.get("accuracy_ci")
+        return with_interval(t["accuracy"][i][j], ci[i][j]) if ci else fmt(t["accuracy"][i][j])
 
     def draw(self, folder: Path) -> list[Path]:
         paths = []
@@ -173,7 +211,12 @@ def build_datasets(config: Config) -> dict:
         "capitals": datasets.capitals(n=config.n_capitals, seed=config.seed),
         "comparisons": datasets.comparisons(n=config.n_other, seed=config.seed),
         "arithmetic": datasets.arithmetic(n=config.n_other, seed=config.seed),
+        **{name: PUBLISHED[name]() for name in config.published},
     }
+
+
+PUBLISHED = {"truthfulqa": lambda: datasets.truthfulqa_statements(on_error="skip")}
+"""The loaders of :data:`probes.truth.config.PUBLISHED` (one empty answer in the file is skipped)."""
 
 
 def render(model, statements: list[str], fmt: str) -> list[str]:
@@ -230,21 +273,34 @@ def negation_study(acts, data, parts, layer: int, C: float) -> dict:
 
 
 def transfer_matrix(acts, data, parts, sweeps: dict) -> dict:
-    """Each dataset's swept logistic probe at its validation layer, scored on every test split."""
+    """Each dataset's swept logistic probe at its validation layer, scored on every test split
+    (accuracy and its 95% bootstrap interval over the test statements)."""
     names = list(data)
     best_layers = {name: sweeps[name]["logistic"].best_layer for name in names}
     matrix = np.zeros((len(names), len(names)))
+    intervals = [[None] * len(names) for _ in names]
+    n_test = {name: len(parts[name][2]) for name in names}
     for i, train_name in enumerate(names):
         layer = best_layers[train_name]
         probe = probe_at(sweeps[train_name]["logistic"], layer)  # fitted on its train split
         for j, test_name in enumerate(names):
             test = parts[test_name][2]
-            matrix[i, j] = probe.score(acts[test_name][test][:, layer], data[test_name].labels[test])
-    return {"names": names, "accuracy": matrix.round(4).tolist(), "layers": best_layers}
+            right = probe.predict(acts[test_name][test][:, layer]) == data[test_name].labels[test]
+            cell = mean_ci(right.astype(float))
+            matrix[i, j], intervals[i][j] = cell["mean"], [round(x, 4) for x in cell["ci"]]
+    return {
+        "names": names,
+        "accuracy": matrix.round(4).tolist(),
+        "accuracy_ci": intervals,
+        "n_test": n_test,
+        "layers": best_layers,
+    }
 
 
 def speed_inputs(acts, data, n: int):
-    """Up to `n` examples pooled from all datasets, with groups kept distinct per dataset."""
+    """Up to `n` examples pooled from the generated datasets, with groups kept distinct per dataset."""
+    acts = {name: x for name, x in acts.items() if name not in PUBLISHED}
+    data = {name: ds for name, ds in data.items() if name not in PUBLISHED}
     x = torch.cat(list(acts.values()))
     y = np.concatenate([ds.labels for ds in data.values()])
     g = np.concatenate([ds.groups + 1_000_000 * i for i, ds in enumerate(data.values())])
