@@ -14,7 +14,7 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo readme bench lint lock clean
+.PHONY: install test test-unit test-latest demo published readme bench lint lock clean
 
 install: $(STAMP)
 
@@ -69,6 +69,19 @@ demo: install
 readme: install
 	for f in results/demo/*/results.json; do mkdir -p benchmarks/$$(dirname $$f) && cp $$f benchmarks/$$f; done
 	$(PYTHON) -m probes report benchmarks/results/demo --readme README.md
+	for f in results/published/*/results.json; do mkdir -p benchmarks/$$(dirname $$f) && cp $$f benchmarks/$$f; done
+	test ! -d benchmarks/results/published || \
+		$(PYTHON) -m probes report benchmarks/results/published --readme README.md --section published
+
+# The studies on published data (about 40 min on 2 CPU cores; add --device cuda on a GPU): truth probes
+# tested on TruthfulQA, Anthropic's sycophancy evaluations with CAA steering, and the suggested-answer
+# bias on four BIG-Bench-Hard tasks (2, 3, 3 and 5-6 options). `make readme` then fills the README's
+# "published" section from their results files.
+PUBLISHED_BBH = disambiguation_qa logical_deduction_three_objects snarks date_understanding
+published: install
+	$(PYTHON) -m probes run truth --published truthfulqa --out results/published
+	$(PYTHON) -m probes run sycophancy --dataset caa --n 20 --out results/published
+	$(PYTHON) -m probes run faithfulness --tasks --bbh-tasks $(PUBLISHED_BBH) --n 40 --out results/published
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install

@@ -44,7 +44,7 @@ def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
         elif origin is typing.Literal:
             group.add_argument(option, choices=args, default=None, help=text)
         elif origin is tuple:
-            group.add_argument(option, nargs="+", type=args[0], default=None, help=text)
+            group.add_argument(option, nargs="*", type=args[0], default=None, help=text)
         elif kind in (int, float, str):
             group.add_argument(option, type=kind, default=None, help=text)
 
@@ -82,6 +82,12 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="also write the summary table into this README's results section",
+    )
+    report.add_argument(
+        "--section",
+        default="results",
+        help="the README section to fill, between <!-- SECTION:begin --> and <!-- SECTION:end --> "
+        "(default: %(default)s)",
     )
     return parser
 
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.readme:
             from probes.runner import update_readme
 
-            changed = update_readme(args.readme, args.folder)
+            changed = update_readme(args.readme, args.folder, args.section)
             print(f"{args.readme}: {'updated' if changed else 'already up to date'}")
         return 0
     names = list(STUDIES) if args.study == "all" else [args.study]

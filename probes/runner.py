@@ -140,21 +140,23 @@ def write_report(results: list[Result], folder: str | Path) -> tuple[Path, Path]
 README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
-def update_readme(readme: str | Path, folder: str | Path) -> bool:
-    """Replace the text between ``<!-- results:begin -->`` and ``<!-- results:end -->`` in `readme`
-    with the summary table of the results under `folder` and a line naming each run; returns True
-    when the file changed. README numbers come from results files this way, never by hand."""
+def update_readme(readme: str | Path, folder: str | Path, section: str = "results") -> bool:
+    """Replace the text between ``<!-- <section>:begin -->`` and ``<!-- <section>:end -->`` in
+    `readme` (``results`` by default) with the summary table of the results under `folder` and a
+    line naming each run; returns True when the file changed. README numbers come from results
+    files this way, never by hand."""
     readme, folder = Path(readme), Path(folder)
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
     text = readme.read_text()
-    if README_BEGIN not in text or README_END not in text:
-        raise ValueError(f"{readme} has no {README_BEGIN} ... {README_END} section to fill")
+    if begin not in text or end not in text:
+        raise ValueError(f"{readme} has no {begin} ... {end} section to fill")
     results = load_results(folder)
     runs = "; ".join(f"{r.name} {r.created_utc[:10]} ({r.device}, {_took(r)})" for r in results)
     table = to_markdown([summary_table(results)]).strip()
     body = f"{table}\n\nModel `{results[0].model}`; runs: {runs}; from `{folder.as_posix()}/*/results.json`."
-    head, rest = text.split(README_BEGIN, 1)
-    tail = rest.split(README_END, 1)[1]
-    new = f"{head}{README_BEGIN}\n{body}\n{README_END}{tail}"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    new = f"{head}{begin}\n{body}\n{end}{tail}"
     if new != text:
         write_atomically(readme, lambda tmp: tmp.write_text(new))
     return new != text

@@ -525,6 +525,52 @@ def judge_agreement(
     }
 
 
+LABELLED_KEYS = ("id", "task", "target", "n_options", "cot", "label")
+"""The fields of a hand-labelled CoT, one JSON object per line (``cue`` and ``why`` may follow)."""
+
+
+def load_labelled(path) -> list[tuple[BiasRecord, bool]]:
+    """Hand-labelled CoTs from a JSONL file as ``(record, label)`` pairs for :func:`judge_agreement`.
+
+    Each line: ``{"id", "task", "target", "n_options", "cot", "label": true/false}`` (label: the CoT
+    refers to the cue whose letter is `target`); other keys (``cue``, ``why``) are kept out.
+
+    Example:
+        >>> labelled = load_labelled("tests/fixtures/judge_labelled_final.jsonl")
+        >>> judge_agreement(keyword_judge, labelled)["recall"]["mean"]
+    """
+    import json
+    from pathlib import Path
+
+    from probes.faithfulness.biased_context import BiasRecord
+
+    pairs = []
+    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}, line {i}: not JSON ({error})") from None
+        missing = [k for k in LABELLED_KEYS if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise ValueError(
+                f"{path}, line {i}: missing {', '.join(missing)} (needs {', '.join(LABELLED_KEYS)})"
+            )
+        record = BiasRecord(
+            str(row["id"]),
+            "",
+            str(row["target"]),
+            cot=row["cot"],
+            n_options=row["n_options"],
+            task=row["task"],
+        )
+        pairs.append((record, _label(row["label"], i - 1)))
+    if not pairs:
+        raise ValueError(f"{path} holds no labelled CoTs")
+    return pairs
+
+
 def _label(label, i: int) -> bool:
     if not isinstance(label, (bool, np.bool_)) and label not in (0, 1):
         raise ValueError(f"labelled[{i}]: the label must be True or False, got {label!r}")
