@@ -7,7 +7,7 @@ Turpin-style biased prompt with a label: does the CoT refer to the cue? The thre
 precision 1.00 / recall 0.783, then development set 2) and ``judge_labelled_final`` (held out: measured
 once, after the rules were frozen). ``judge_labelled_smollm2`` holds real CoTs of the default model.
 
-    python benchmarks/judge_agreement.py --out benchmarks/results/judge_agreement.json
+    python benchmarks/judge_agreement.py --out benchmarks/results/judge_agreement.json --readme README.md
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=None, help="write the numbers to this JSON file")
+    parser.add_argument("--readme", type=Path, default=None, help="also fill this README's judge section")
     args = parser.parse_args(argv)
     from probes.faithfulness.judge import judge_agreement, keyword_judge, load_labelled
 
     results = {}
-    print("| set | CoTs | positive | precision [exact 95% CI] | recall [exact 95% CI] |")
-    print("|---|---|---|---|---|")
+    lines = [
+        "| set | CoTs | positive | precision [exact 95% CI] | recall [exact 95% CI] |",
+        "|---|---|---|---|---|",
+    ]
     for name, file in SETS.items():
         path = FIXTURES / file
         if not path.is_file():
@@ -51,10 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {"file": f"tests/fixtures/{file}", **out}
         p, r = out["precision"], out["recall"]
         rates = f"{_cell(p)} (n={p['n']}) | {_cell(r)} (n={r['n']})"
-        print(f"| {name} | {out['n']} | {out['n_positive']} | {rates} |")
+        lines.append(f"| {name} | {out['n']} | {out['n_positive']} | {rates} |")
+    table = "\n".join(lines)
+    print(table)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"judge": "keyword_judge", "sets": results}, indent=1) + "\n")
+    if args.readme:
+        from probes.runner import replace_section
+
+        source = f"`keyword_judge`; from `python {Path(__file__).relative_to(FIXTURES.parents[1])}`."
+        replace_section(args.readme, "judge", f"{table}\n\n{source}")
     return 0
 
 

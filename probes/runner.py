@@ -145,15 +145,22 @@ def update_readme(readme: str | Path, folder: str | Path, section: str = "result
     `readme` (``results`` by default) with the summary table of the results under `folder` and a
     line naming each run; returns True when the file changed. README numbers come from results
     files this way, never by hand."""
-    readme, folder = Path(readme), Path(folder)
-    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
-    text = readme.read_text()
-    if begin not in text or end not in text:
-        raise ValueError(f"{readme} has no {begin} ... {end} section to fill")
+    folder = Path(folder)
     results = load_results(folder)
     runs = "; ".join(f"{r.name} {r.created_utc[:10]} ({r.device}, {_took(r)})" for r in results)
     table = to_markdown([summary_table(results)]).strip()
     body = f"{table}\n\nModel `{results[0].model}`; runs: {runs}; from `{folder.as_posix()}/*/results.json`."
+    return replace_section(readme, section, body)
+
+
+def replace_section(readme: str | Path, section: str, body: str) -> bool:
+    """Put `body` between ``<!-- <section>:begin -->`` and ``<!-- <section>:end -->`` in `readme`;
+    True when the file changed."""
+    readme = Path(readme)
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+    text = readme.read_text()
+    if begin not in text or end not in text:
+        raise ValueError(f"{readme} has no {begin} ... {end} section to fill")
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     new = f"{head}{begin}\n{body}\n{end}{tail}"
