@@ -127,9 +127,19 @@ def bbh_bias_step(
         "unparseable_stated": {key: stated[key][1] for key in stated},
         **{kind: bias_metrics(rs, seed=config.seed) for kind, rs in records.items()},
         "unverbalized_influence": _influence(with_cot, early, cots["biased"], letters),
-        "examples": [
-            {"id": it.id, "gold": it.gold, "target": it.target, "biased_cot": c, "forced": f}
-            for it, c, f in list(zip(with_cot, cots["biased"], early["biased"]["final"]))[:3]
+        "cots": [  # every biased CoT, so a researcher can judge them again (e.g. with llm_judge)
+            {
+                "id": it.id,
+                "gold": it.gold,
+                "target": it.target,
+                "n_options": len(q.options),
+                "biased_cot": c,
+                "forced": f,
+                "unbiased_forced": u,
+            }
+            for it, q, c, f, u in zip(
+                with_cot, questions, cots["biased"], early["biased"]["final"], early["unbiased"]["final"]
+            )
         ],
     }
     return BBHRun(task, records, metrics)
