@@ -73,15 +73,17 @@ readme: install
 	test ! -d benchmarks/results/published || \
 		$(PYTHON) -m probes report benchmarks/results/published --readme README.md --section published
 
-# The studies on published data (about 40 min on 2 CPU cores; add --device cuda on a GPU): truth probes
-# tested on TruthfulQA, Anthropic's sycophancy evaluations with CAA steering, and the suggested-answer
-# bias on four BIG-Bench-Hard tasks (2, 3, 3 and 5-6 options). `make readme` then fills the README's
-# "published" section from their results files.
-PUBLISHED_BBH = disambiguation_qa logical_deduction_three_objects snarks date_understanding
+# The studies on published data (about 35 min on 2 CPU cores; add --device cuda on a GPU, and larger
+# sizes): truth probes tested on TruthfulQA, Anthropic's sycophancy evaluations with CAA steering (8 items
+# of each of the 49 survey questions), and the suggested-answer bias on three BIG-Bench-Hard tasks (2, 3
+# and 5-6 options). `make readme` then fills the README's "published" section from their results files.
+PUBLISHED_BBH = disambiguation_qa snarks date_understanding
 published: install
 	$(PYTHON) -m probes run truth --published truthfulqa --out results/published
-	$(PYTHON) -m probes run sycophancy --dataset caa --n 20 --out results/published
-	$(PYTHON) -m probes run faithfulness --tasks --bbh-tasks $(PUBLISHED_BBH) --n 40 --out results/published
+	$(PYTHON) -m probes run sycophancy --dataset caa --n 8 --layers 8 12 16 --multipliers -8 -4 0 4 8 \
+		--out results/published
+	$(PYTHON) -m probes run faithfulness --tasks --bbh-tasks $(PUBLISHED_BBH) --n 30 --max-new-tokens 64 \
+		--out results/published
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install
