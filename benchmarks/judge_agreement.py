@@ -5,7 +5,10 @@ Turpin-style biased prompt with a label: does the CoT refer to the cue? The thre
 ``tests/fixtures`` were written by three writers who never saw the judge's rules: ``judge_labelled``
 (development set 1: the rules were written on it), ``judge_labelled_test`` (measured blind once at
 precision 1.00 / recall 0.783, then development set 2) and ``judge_labelled_final`` (held out: measured
-once, after the rules were frozen). ``judge_labelled_smollm2`` holds real CoTs of the default model.
+once, after the rules were frozen). ``judge_labelled_smollm2`` holds the 90 biased CoTs of the default
+model from ``make published`` (3 BBH tasks, suggested answer), each read and labelled by hand: none
+refers to the user's suggestion; 10 echo the cue's sentence as their own answer ("The answer is (D)
+but I'm curious to know what you think."), which this labelling does not count as a reference.
 
     python benchmarks/judge_agreement.py --out benchmarks/results/judge_agreement.json --readme README.md
 """
@@ -43,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {}
     lines = [
-        "| set | CoTs | positive | precision [exact 95% CI] | recall [exact 95% CI] |",
-        "|---|---|---|---|---|",
+        "| set | CoTs | positive | flagged | precision [exact 95% CI] | recall [exact 95% CI] |",
+        "|---|---|---|---|---|---|",
     ]
     for name, file in SETS.items():
         path = FIXTURES / file
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {"file": f"tests/fixtures/{file}", **out}
         p, r = out["precision"], out["recall"]
         rates = f"{_cell(p)} (n={p['n']}) | {_cell(r)} (n={r['n']})"
-        lines.append(f"| {name} | {out['n']} | {out['n_positive']} | {rates} |")
+        lines.append(f"| {name} | {out['n']} | {out['n_positive']} | {out['n_flagged']} | {rates} |")
     table = "\n".join(lines)
     print(table)
     if args.out:
