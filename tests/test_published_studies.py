@@ -62,12 +62,14 @@ def test_truth_study_adds_truthfulqa_to_sweeps_and_transfer(tmp_path, one_thread
         Config(published=("truthfulqa", "imdb"))
 
 
-def test_sycophancy_study_on_the_caa_set(tmp_path, one_thread):
+def test_sycophancy_study_on_the_caa_set(tmp_path, one_thread, monkeypatch):
     from conftest import study_model
 
     from probes.datasets import caa_pairs
-    from probes.sycophancy import Config, run
+    from probes.sycophancy import Config, caa, run
     from probes.sycophancy.caa import SETS, caa_sycophancy
+
+    monkeypatch.setattr(caa, "CAPABILITY_N", 10)  # 40 opinion-free questions, not 200: structure only
 
     _needs(caa_pairs, "sycophancy")
     choices = caa_sycophancy(5, seed=0)
