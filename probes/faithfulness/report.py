@@ -113,11 +113,13 @@ def summary_rows(metrics: dict) -> list[dict]:
 
 def blocks(metrics: dict, config: dict, folder: Path) -> list:
     """The tables of the old report, one section per test family that finished."""
+    tasks, bbh = config.get("tasks", []), config.get("bbh_tasks", [])
+    named = ", ".join([*tasks, *(f"BBH {t}" for t in bbh)])
+    always_a = f", {config.get('few_shot')} solved examples in the always-(A) context" if tasks else ""
     out: list = [
         Paragraph(
-            f"{config.get('n')} questions per task ({', '.join(config.get('tasks', []))}), CoT up to "
-            f"{config.get('max_new_tokens')} tokens (greedy), {config.get('few_shot')} solved examples in "
-            f'the always-(A) context; every answer forced with the cue "\\n{ANSWER_CUE}".'
+            f"{config.get('n')} questions per task ({named}), CoT up to {config.get('max_new_tokens')} "
+            f'tokens (greedy){always_a}; every answer forced with the cue "\\n{ANSWER_CUE}".'
         )
     ]
     answers = steps_of(metrics, "answers")

@@ -236,10 +236,17 @@ def summary_rows(m: dict) -> list[dict]:
                 "measure": "CAA steering on the CAA test questions: p(persona's answer)",
                 "value": f"{fmt(curve[lo]['mean'])} at x{lo:+g} .. {fmt(curve[hi]['mean'])} at x{hi:+g}",
                 "detail": f"layer {s['chosen_layer']}, {fmt(curve.get(0.0, {}).get('mean'))} unsteered; "
-                f"monotonic: {t['monotonic']}; {t['n_items']} items, {t['n_questions']} questions",
+                f"monotonic: {t['monotonic']}; 95% intervals at the ends {_overlap(curve[lo], curve[hi])}; "
+                f"{t['n_items']} items, {t['n_questions']} questions",
             }
         )
     return rows
+
+
+def _overlap(a: dict, b: dict) -> str:
+    """'overlap' or 'do not overlap', for two ``{"ci": [low, high]}`` cells."""
+    (a0, a1), (b0, b1) = a["ci"], b["ci"]
+    return "overlap" if a0 <= b1 and b0 <= a1 else "do not overlap"
 
 
 def report_blocks(m: dict) -> list:
