@@ -10,6 +10,10 @@ The study (:mod:`probes.faithfulness.study`) and its parts, each usable on its o
 - :mod:`~probes.faithfulness.answers`: the answer a CoT text states, agreement curves;
 - :mod:`~probes.faithfulness.lanham`: the Lanham et al. (2023) tests;
 - :mod:`~probes.faithfulness.biased_context`: Turpin et al. / Chen et al. bias metrics;
+- :mod:`~probes.faithfulness.judge`: the verbalization judge (keyword rules, an LLM grader) and its
+  agreement with hand labels;
+- :mod:`~probes.faithfulness.records`: biased-context results as JSONL (save, load, re-score);
+- :mod:`~probes.faithfulness.bbh_bias`: the suggested-answer bias on BIG-Bench-Hard tasks;
 - :mod:`~probes.faithfulness.internal`: internal answer read-outs against the text.
 
 Names load their module on first use, so ``from probes.faithfulness import Config`` stays torch-free.
@@ -49,6 +53,13 @@ _WHERE = {
     "BiasRecord": "probes.faithfulness.biased_context",
     "bias_metrics": "probes.faithfulness.biased_context",
     "keyword_judge": "probes.faithfulness.biased_context",
+    "KeywordJudge": "probes.faithfulness.judge",
+    "judge_agreement": "probes.faithfulness.judge",
+    "llm_judge": "probes.faithfulness.judge",
+    "load_labelled": "probes.faithfulness.judge",
+    "load_records": "probes.faithfulness.records",
+    "save_records": "probes.faithfulness.records",
+    "bbh_bias_step": "probes.faithfulness.bbh_bias",
     "answer_probe_sweep": "probes.faithfulness.internal",
     "settle_report": "probes.faithfulness.internal",
     "unverbalized_influence": "probes.faithfulness.internal",
