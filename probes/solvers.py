@@ -35,6 +35,9 @@ def fit_logistic(
     """
     if C <= 0:
         raise ValueError(f"C must be > 0, got {C}")
+    bad = (~torch.isfinite(x)).flatten(1).any(1).nonzero().flatten().tolist()
+    if bad:
+        raise ValueError(f"features of problem(s) {bad} hold NaN or inf; the fit needs finite features")
     n_problems, n, d = x.shape
     features = torch.cat([x, torch.ones(n_problems, n, 1)], dim=2)  # intercept as a last column
     penalty = torch.ones(d + 1)
@@ -48,6 +51,8 @@ def fit_logistic(
         grad = C * torch.einsum("pnd,pn->pd", features, prob - target) + penalty * params
         weight = C * prob * (1 - prob)
         hessian = torch.bmm((features * weight[..., None]).transpose(1, 2), features) + ridge
+        if not bool(torch.isfinite(hessian).all()):  # LAPACK's error for this is a pivot message
+            raise ValueError("the logistic fit's Hessian became NaN or inf; report this with the data")
         step = torch.linalg.solve(hessian.double(), grad.double()).float()
         scale, loss = _backtrack(features, target, params, penalty, C, step, grad, loss)
         step = step * scale[:, None]

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name != "common.py")
+NO_MODEL = ("common.py", "judge_agreement.py")
+"""Not a model benchmark: shared helpers, and the judge's agreement with hand labels (text only)."""
+SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name not in NO_MODEL)
 HEAVY = ("torch", "transformers", "transformer_lens", "sklearn", "matplotlib")
 
 # Run a script's module body as __main__ with argv, then report which heavy modules were imported.
@@ -77,3 +79,18 @@ def test_every_script_imports_what_it_runs_with():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_judge_agreement_script_prints_the_measured_table():
+    result = subprocess.run(
+        [sys.executable, "benchmarks/judge_agreement.py"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (
+        "| held out (final) | 130 | 60 | 41 | 0.951 [0.83, 0.99] (n=41) | 0.650 [0.52, 0.77] (n=60) |"
+        in result.stdout
+    )
