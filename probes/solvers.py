@@ -51,15 +51,30 @@ def fit_logistic(
         grad = C * torch.einsum("pnd,pn->pd", features, prob - target) + penalty * params
         weight = C * prob * (1 - prob)
         hessian = torch.bmm((features * weight[..., None]).transpose(1, 2), features) + ridge
-        if not bool(torch.isfinite(hessian).all()):  # LAPACK's error for this is a pivot message
+        if not bool(torch.isfinite(hessian).all()):
             raise ValueError("the logistic fit's Hessian became NaN or inf; report this with the data")
-        step = torch.linalg.solve(hessian.double(), grad.double()).float()
+        step = _spd_solve(hessian.double(), grad.double()).float()
         scale, loss = _backtrack(features, target, params, penalty, C, step, grad, loss)
         step = step * scale[:, None]
         params -= step
         if step.abs().max() <= tol * max(1.0, float(params.abs().max())):
             break
     return params[:, :d], params[:, d]
+
+
+def _spd_solve(a: Float[Tensor, "p k k"], b: Float[Tensor, "p k"]) -> Float[Tensor, "p k"]:
+    """``a^-1 b`` for symmetric positive definite `a` (the penalized Hessian), by Cholesky.
+
+    Not the batched LU of ``torch.linalg.solve``: with torch 2.13's CPU build (oneMKL), once the
+    thread count has been changed in a process (``torch.set_num_threads(1)`` and back), batched LU
+    fails ("Pivots given to lu_solve must all be greater or equal to 1"); Cholesky does not. A
+    matrix that is not numerically positive definite falls back to LU one problem at a time.
+    """
+    factor, info = torch.linalg.cholesky_ex(a)
+    out = torch.cholesky_solve(b[..., None], factor)[..., 0]
+    for i in info.nonzero().flatten().tolist():
+        out[i] = torch.linalg.solve(a[i], b[i])
+    return out
 
 
 def _objective(features, target, params, penalty, C) -> Float[Tensor, " problem"]:

@@ -229,3 +229,21 @@ def test_sweep_rejects_mismatched_inputs():
         sweep(acts[:, 0], np.arange(20) % 2)
     with pytest.raises(ValueError, match="names 2 layers"):
         sweep(acts, np.arange(20) % 2, layers=[0, 1])
+
+
+def test_logistic_fit_survives_a_change_of_thread_count():
+    """torch 2.13 + oneMKL: after set_num_threads(1) and back, batched LU fails; the fit uses Cholesky."""
+    from probes.solvers import fit_logistic
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.set_num_threads(max(2, threads))
+    try:
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(4, 120, 300, generator=g)
+        y = (x[0, :, 0] > 0).long()
+        w, b = fit_logistic(x, y, C=0.1)
+        assert torch.isfinite(w).all() and torch.isfinite(b).all()
+        assert ((x[0] @ w[0] + b[0] > 0).long() == y).float().mean() > 0.9
+    finally:
+        torch.set_num_threads(threads)
