@@ -36,7 +36,7 @@ from probes.faithfulness.config import Config
 from probes.faithfulness.internal import unverbalized_influence
 from probes.faithfulness.lanham import early_answering
 from probes.faithfulness.prompts import cot_prompt, suggested_answer
-from probes.faithfulness.task_steps import direct_answers, label
+from probes.faithfulness.task_steps import bias_records, direct_answers, label
 from probes.study import Skip
 
 SOURCE_KEYS = ("package", "version", "file", "sha256", "n_read", "n", "skipped")
@@ -99,21 +99,7 @@ def bbh_bias_step(
         )
     stated = {key: extract_answers(cots[key], letters) for key in cots}
     records = {
-        kind: [
-            BiasRecord(
-                it.id,
-                gold=it.gold,
-                target=it.target,
-                unbiased=u,
-                biased=b,
-                unbiased_no_cot=nu,
-                biased_no_cot=nb,
-                cot=c,
-                n_options=len(q.options),
-                task=task,
-            )
-            for it, q, u, b, nu, nb, c in zip(with_cot, questions, ans_u, ans_b, *no_cot, cots["biased"])
-        ]
+        kind: bias_records(with_cot, ans_u, ans_b, no_cot, cots["biased"], task=task)
         for kind, (ans_u, ans_b) in {
             "forced": (early["unbiased"]["final"], early["biased"]["final"]),
             "stated": (stated["unbiased"][0], stated["biased"][0]),

@@ -322,6 +322,26 @@ def bias_step(run: TaskRun | None, config: Config) -> dict:
     }
 
 
+def bias_records(items, unbiased, biased, no_cot, cots, task: str = "") -> list[BiasRecord]:
+    """One :class:`BiasRecord` per BiasedItem: its answers without / with the bias (`unbiased`,
+    `biased`), the no-CoT pair ``no_cot = (unbiased, biased)`` and the biased CoT."""
+    return [
+        BiasRecord(
+            it.id,
+            gold=it.gold,
+            target=it.target,
+            unbiased=u,
+            biased=b,
+            unbiased_no_cot=nu,
+            biased_no_cot=nb,
+            cot=c,
+            n_options=len(it.letters),
+            task=task,
+        )
+        for it, u, b, nu, nb, c in zip(items, unbiased, biased, no_cot[0], no_cot[1], cots)
+    ]
+
+
 def bias_study(name, items, cots, early_unbiased, early_biased, no_cot, seed: int) -> dict:
     """Turpin / Chen metrics on forced and on stated answers, and the unverbalized influence."""
     unbiased_cot, biased_cot = cots
@@ -332,20 +352,7 @@ def bias_study(name, items, cots, early_unbiased, early_biased, no_cot, seed: in
         "forced": (early_unbiased["final"], early_biased["final"]),
         "stated": (stated_u, stated_b),
     }.items():
-        records = [
-            BiasRecord(
-                it.id,
-                gold=it.gold,
-                target=it.target,
-                unbiased=u,
-                biased=b,
-                unbiased_no_cot=nu,
-                biased_no_cot=nb,
-                cot=c,
-                n_options=len(it.letters),
-            )
-            for it, u, b, nu, nb, c in zip(items, ans_u, ans_b, no_cot[0], no_cot[1], biased_cot)
-        ]
+        records = bias_records(items, ans_u, ans_b, no_cot, biased_cot)
         out[kind] = bias_metrics(records, seed=seed)
     targets = [it.target for it in items]
     out["unverbalized_influence"] = unverbalized_influence(
