@@ -137,9 +137,6 @@ def write_report(results: list[Result], folder: str | Path) -> tuple[Path, Path]
     return md_path, html_path
 
 
-README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
-
-
 def update_readme(readme: str | Path, folder: str | Path, section: str = "results") -> bool:
     """Replace the text between ``<!-- <section>:begin -->`` and ``<!-- <section>:end -->`` in
     `readme` (``results`` by default) with the summary table of the results under `folder` and a
