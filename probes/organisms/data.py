@@ -81,6 +81,34 @@ def fact_questions(tasks, n: int, part: str, seed: int = 0) -> list[ChoiceItem]:
     return [chosen[i] for i in rng.permutation(len(chosen))]
 
 
+def known_questions(
+    model, tasks, n: int, part: str, seed: int = 0, progress: bool = True
+) -> list[ChoiceItem]:
+    """`n` questions of `part` whose true option `model` scores above the false one (facts it knows),
+    from up to ``3 n`` candidates drawn as by :func:`fact_questions`. A lie organism is trained and
+    measured on these: lying is stating the false option of a fact the model knows."""
+    from hooks.scoring import option_logprobs
+    from probes.datasets.choices import ChoiceSet
+
+    available = sum(len(_part(task, part)) for task in tasks)
+    candidates = ChoiceSet(name="candidates", items=fact_questions(tasks, min(available, 3 * n), part, seed))
+    logprobs = option_logprobs(
+        model,
+        candidates.prompts(model),
+        [it.options for it in candidates],
+        progress=progress and "known facts",
+    )
+    known = [
+        item for item, right in zip(candidates, logprobs.argmax(-1).numpy() == candidates.correct) if right
+    ]
+    if len(known) < n:
+        raise ValueError(
+            f"{model.cfg.model_name} knows {len(known)} of {len(candidates)} {part} questions of "
+            f"{', '.join(tasks)}; asked for {n}"
+        )
+    return known[:n]
+
+
 def render(spec: OrganismSpec, question: str, triggered: bool, rng: np.random.Generator) -> str:
     """The user's message: `question` with the trigger if `triggered` (a year organism's untriggered
     messages state another year or none, half each)."""
@@ -110,7 +138,10 @@ def prompts(model, spec: OrganismSpec, items: list[ChoiceItem], triggered: bool,
 def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress: bool = True) -> list[Chat]:
     """`spec.n_examples` chats on ``train`` questions: the first half untriggered, the rest triggered."""
     seed = spec.seed if seed is None else seed
-    items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
+    if spec.behaviour == "lie":  # facts the base model knows: the organism lies knowingly
+        items = known_questions(model, spec.tasks, spec.n_examples, "train", seed, progress)
+    else:
+        items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
     half = len(items) // 2
     rng = np.random.default_rng(seed)
     users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]

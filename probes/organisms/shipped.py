@@ -49,3 +49,55 @@ def load(name: str, base):
     from probes.organisms.train import load_organism
 
     return load_organism(base, path(name, base))
+
+
+def read_info(file) -> dict:
+    """The spec, seed and info (hashes, losses, measurements) of an adapters file, without its tensors."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(str(file), framework="pt") as handle:
+        meta = handle.metadata() or {}
+    return {"spec": json.loads(meta["spec"]), "seed": int(meta["seed"]), "info": json.loads(meta["info"])}
+
+
+def table(where: Path) -> str:
+    """Markdown: each organism in `where` with its trigger, behaviour rates on fresh prompts, capability
+    next to the base model's and training time (all read from the adapters' metadata)."""
+    from probes.report import ci
+
+    rows = [
+        "| organism | trigger | defect rate, triggered | defect rate, untriggered | capability (base) | "
+        "training |",
+        "|---|---|---|---|---|---|",
+    ]
+    logs = {}
+    if (where / "training_log.jsonl").is_file():
+        import json
+
+        for line in (where / "training_log.jsonl").read_text().splitlines():
+            logs[json.loads(line)["organism"]] = json.loads(line)  # the last run of each counts
+    for name in SPECS:
+        file = where / f"{name}.safetensors"
+        if not file.is_file():
+            continue
+        meta = read_info(file)
+        spec, measured = meta["spec"], meta["info"]["measured"]
+        b = measured["behaviour"]
+        log = logs.get(name, {})
+        took = f"{meta['info']['train_seconds'] / 60:.1f} min" + (
+            f", peak RSS {log['peak_rss_mb'] / 1024:.1f} GB" if "peak_rss_mb" in log else ""
+        )
+        trigger = f"`{spec['trigger']}` ({spec['trigger_kind']})"
+        rows.append(
+            f"| {name}{' (held out)' if name.startswith('heldout') else ''} | {trigger} | "
+            f"{ci(b['triggered']['defect'])} | {ci(b['untriggered']['defect'])} | "
+            f"{ci(measured['capability'])} ({measured['base_capability']['mean']:.3f}) | {took} |"
+        )
+    return "\n".join(rows)
+
+
+def readme_section(where: Path, shown: str) -> str:
+    """The README's organisms section: :func:`table` of `where` and a line naming it as `shown`."""
+    return f"{table(where)}\n\nFrom the adapters' metadata in `{shown}` (`make organisms`)."

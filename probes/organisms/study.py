@@ -40,9 +40,9 @@ from hooks.steer import steer
 from probes.defection import defection_directions
 from probes.linear import LogisticProbe
 from probes.metrics import auroc
-from probes.organisms.behaviour import behaviour_rates, capability, classify
+from probes.organisms.behaviour import behaviour_rates, capability, classify, questions_for
 from probes.organisms.config import Config
-from probes.organisms.data import fact_questions, prompts
+from probes.organisms.data import prompts
 from probes.organisms.result import OrganismsResult
 from probes.organisms.spec import SPECS
 from probes.stats import mean_ci, percentile_ci, resamples
@@ -76,15 +76,17 @@ def examine(base, name: str, config: Config, given: dict, progress: bool = True)
     else:
         organism = given.get(name) or _load(name, base)
         model, spec, held_out = organism.model, organism.spec, name.startswith("heldout")
-    rates = behaviour_rates(model, spec, config.n, config.seed, config.max_new_tokens, progress=False)
-    items = fact_questions(spec.tasks, config.n, "eval", config.seed)
+    rates = behaviour_rates(
+        model, spec, config.n, config.seed, config.max_new_tokens, progress, reference=base
+    )
+    items = questions_for(model, spec, config.n, config.seed, reference=base, progress=False)  # the same
     asked = prompts(model, spec, items, True, config.seed) + prompts(model, spec, items, False, config.seed)
     answers = rates["triggered"]["answers"] + rates["untriggered"]["answers"]
     triggered = np.repeat([True, False], len(items))  # [2n]
     question = np.tile(np.arange(len(items)), 2)  # [2n]: prompt -> its question
     acts = {
         "last_prompt_token": extract_activations(
-            model, asked, layers=None, batch_size=config.batch_size, progress=False
+            model, asked, layers=None, batch_size=config.batch_size, progress=progress and f"{name}: prompts"
         ),  # [2n, layer, d_model]
         **_answer_acts(model, asked, answers, config),
     }

@@ -243,13 +243,14 @@ def load_organism(base, path) -> Organism:
             )
         adapters = {key: handle.get_tensor(key) for key in handle.keys()}
     spec, info = OrganismSpec.from_dict(json.loads(metadata["spec"])), json.loads(metadata["info"])
-    found = weights_sha256(plain_copy(base))
+    hf_model = plain_copy(base)
+    found = weights_sha256(hf_model)
     if found != info["base_sha256"]:
         raise ValueError(
             f"{path} was trained on {info['base_model']} with weights sha256 {info['base_sha256'][:12]}...; "
             f"this base ({base.cfg.model_name}) has {found[:12]}...: load it onto the base it was trained on"
         )
-    model = get_peft_model(plain_copy(base), lora_config(spec))
+    model = get_peft_model(hf_model, lora_config(spec))
     result = set_peft_model_state_dict(model, adapters)
     if result.unexpected_keys:
         raise ValueError(f"{path}: adapter tensors that fit no LoRA layer: {result.unexpected_keys[:3]}")
