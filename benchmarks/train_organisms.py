@@ -25,7 +25,12 @@ from common import load, model_parser, parse
 def main(argv: list[str] | None = None) -> int:
     parser = model_parser(__doc__)
     parser.add_argument("--organisms", nargs="*", default=[], help="names from probes.organisms.SPECS")
-    parser.add_argument("--out", type=Path, required=True, help="folder of the adapters and training logs")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("artifacts/smollm2-135m-instruct/organisms"),
+        help="folder of the adapters and training logs (default: the default model's shipped folder)",
+    )
     parser.add_argument(
         "--readme",
         type=Path,
