@@ -244,7 +244,7 @@ def test_readme_organisms_table_is_the_one_the_shipped_adapters_generate(tmp_pat
     shipped = ARTIFACTS / "smollm2-135m-instruct" / "organisms"
     copy = tmp_path / "README.md"
     copy.write_text(readme.read_text())
-    assert shipped.is_dir() and len(list(shipped.glob("*.safetensors"))) == 5
+    assert shipped.is_dir() and list(shipped.glob("*.safetensors"))
     body = readme_section(shipped, "artifacts/smollm2-135m-instruct/organisms")
     stale = replace_section(copy, "organisms", body)
     assert not stale, "the README's organisms table is stale: run make organisms (or its --readme step)"

