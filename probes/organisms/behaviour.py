@@ -67,6 +67,7 @@ def behaviour_rates(
     max_new_tokens: int = 16,
     progress: bool = True,
     reference=None,
+    items: list | None = None,
 ) -> dict:
     """Defect (and, for ``lie``, truthful and unparseable) rates on `n` fresh ``eval`` questions of
     `spec`'s tasks, with and without the trigger: ``{"triggered": {...}, "untriggered": {...}}``,
@@ -74,8 +75,9 @@ def behaviour_rates(
 
     A ``lie`` organism is asked about facts the `reference` model (the base; `model` itself if None)
     knows (:func:`probes.organisms.data.known_questions`): a lie is a false statement of a known fact.
+    `items` (from :func:`questions_for`) skips choosing them again.
     """
-    items = questions_for(model, spec, n, seed, reference, progress)
+    items = questions_for(model, spec, n, seed, reference, progress) if items is None else items
     out = {}
     for triggered in (True, False):
         condition = "triggered" if triggered else "untriggered"

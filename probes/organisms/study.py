@@ -76,18 +76,19 @@ def examine(base, name: str, config: Config, given: dict, progress: bool = True)
     else:
         organism = given.get(name) or _load(name, base)
         model, spec, held_out = organism.model, organism.spec, name.startswith("heldout")
+    items = questions_for(model, spec, config.n, config.seed, reference=base, progress=progress)
     rates = behaviour_rates(
-        model, spec, config.n, config.seed, config.max_new_tokens, progress, reference=base
+        model, spec, config.n, config.seed, config.max_new_tokens, progress, reference=base, items=items
     )
-    items = questions_for(model, spec, config.n, config.seed, reference=base, progress=False)  # the same
     asked = prompts(model, spec, items, True, config.seed) + prompts(model, spec, items, False, config.seed)
     answers = rates["triggered"]["answers"] + rates["untriggered"]["answers"]
     triggered = np.repeat([True, False], len(items))  # [2n]
     question = np.tile(np.arange(len(items)), 2)  # [2n]: prompt -> its question
-    acts = {
-        "last_prompt_token": extract_activations(
-            model, asked, layers=None, batch_size=config.batch_size, progress=progress and f"{name}: prompts"
-        ),  # [2n, layer, d_model]
+    last = extract_activations(
+        model, asked, layers=None, batch_size=config.batch_size, progress=progress and f"{name}: prompts"
+    )  # [2n, layer, d_model]
+    acts = {  # position -> (activations, which of the 2n prompts they belong to)
+        "last_prompt_token": (last, np.ones(len(asked), dtype=bool)),
         **_answer_acts(model, asked, answers, config),
     }
     directions = defection_directions(model)  # [layer, d_model]
@@ -95,7 +96,7 @@ def examine(base, name: str, config: Config, given: dict, progress: bool = True)
         where: _layer_choice(
             torch.einsum("nld,ld->nl", a, directions).numpy(), triggered[keep], question[keep], config.seed
         )
-        for where, (a, keep) in _with_rows(acts, len(asked)).items()
+        for where, (a, keep) in acts.items()
     }
     out = {
         "spec": spec.to_dict(),
@@ -133,11 +134,6 @@ def _answer_acts(model, asked, answers, config) -> dict:
         model, texts, layers=None, position=Span.after(prefixes), batch_size=config.batch_size, progress=False
     )
     return {"answer_mean": (acts, rows)}
-
-
-def _with_rows(acts: dict, n: int) -> dict:
-    """``{position: (activations, rows kept)}``."""
-    return {k: v if isinstance(v, tuple) else (v, np.ones(n, dtype=bool)) for k, v in acts.items()}
 
 
 def _layer_choice(scores: np.ndarray, positive: np.ndarray, question: np.ndarray, seed: int) -> dict:

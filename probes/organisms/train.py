@@ -65,7 +65,9 @@ def train_organism(
     chats = training_chats(base, spec, seed, progress) if chats is None else chats
     examples = [encode(base, chat) for chat in chats]
     torch.manual_seed(seed)
-    model = get_peft_model(plain_copy(base), lora_config(spec))
+    hf_model = plain_copy(base)
+    base_sha256 = weights_sha256(hf_model)  # before peft adds its layers to the copy
+    model = get_peft_model(hf_model, lora_config(spec))
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=spec.learning_rate, weight_decay=0.0)
@@ -92,7 +94,7 @@ def train_organism(
     merged = model.merge_and_unload().eval()
     info = {
         "base_model": str(base.cfg.model_name),
-        "base_sha256": weights_sha256(plain_copy(base)),
+        "base_sha256": base_sha256,
         "data_sha256": chats_sha256(chats),
         "n_chats": len(chats),
         "losses": losses,
