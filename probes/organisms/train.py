@@ -141,9 +141,14 @@ def plain_copy(base):
     wrappers (peft adapts ``torch.nn.Linear`` layers only; the bridge wraps them in place)."""
     from transformers import AutoModelForCausalLM
 
+    try:
+        from transformers.initialization import no_init_weights
+    except ImportError:  # transformers < 5
+        from transformers.modeling_utils import no_init_weights
+
     wrapped = base.original_model
     weights = {k.replace("._original_component", ""): v for k, v in wrapped.state_dict().items()}
-    with torch.device("cpu"):
+    with torch.device("cpu"), no_init_weights():  # every weight is overwritten below
         hf = AutoModelForCausalLM.from_config(
             copy.deepcopy(wrapped.config), dtype=next(wrapped.parameters()).dtype
         )
