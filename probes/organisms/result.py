@@ -51,7 +51,12 @@ class OrganismsResult(Result):
                 [
                     name,
                     ci(b["triggered"]["defect"]),
-                    ci(b["untriggered"]["defect"]),
+                    ci(b["untriggered"]["defect"])
+                    + (
+                        f" (base {ci(m['base_untriggered_defect'])})"
+                        if "base_untriggered_defect" in m
+                        else ""
+                    ),
                     ci(m["capability"]),
                     f"{with_interval(last['test_auroc'], last['test_auroc_ci'])} (L{last['layer']})"
                     if last

@@ -12,7 +12,8 @@ reported in separate columns), on `n` fresh questions asked with and without the
    other half, with a 95% interval that resamples questions;
 3. ``deception``: the instructed-pairs deception probe (logistic, mean answer activation, layer chosen
    on validation) trained on the model examined, scoring its own answers: triggered vs untriggered,
-   and for ``lie`` organisms lies vs truthful answers;
+   and for ``lie`` organisms lies vs truthful answers; a lie organism's untriggered lie rate is shown
+   next to the base model's on the same questions;
 4. ``steering`` (organisms that defect): the defection direction at the layer chosen in step 2 added
    with each multiplier while triggered: defect rate and capability.
 
@@ -107,10 +108,25 @@ def examine(base, name: str, config: Config, given: dict, progress: bool = True)
         "defection": defection,
         "deception": _deception_probe(model, acts, rates, triggered, spec, config),
     }
+    if name != BASE and spec.behaviour == "lie":  # the base model's own false statements, for scale
+        out["base_untriggered_defect"] = _plain_defect_rate(base, spec, items, config, progress)
     if name != BASE and spec.behaviour != "benign" and config.multipliers:
         layer = defection["last_prompt_token"]["layer"]
         out["steering"] = _steering(model, spec, items, directions[layer], layer, config, progress)
     return out
+
+
+def _plain_defect_rate(model, spec, items, config, progress) -> dict:
+    """How often `model` states the false option of `items` without any trigger (a lie organism's
+    untriggered rate is read against its base model's)."""
+    outs = generate(
+        model,
+        prompts(model, spec, items, False, config.seed),
+        max_new_tokens=config.max_new_tokens,
+        progress=progress and f"{spec.name}: base model, untriggered",
+    )
+    labels = [classify(spec, item, g.text.strip()) for item, g in zip(items, outs)]
+    return mean_ci([label == "defect" for label in labels], seed=config.seed)
 
 
 def _load(name: str, base):
