@@ -14,7 +14,7 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo published organisms readme bench lint lock clean
+.PHONY: install test test-unit test-latest demo published organisms organisms-study readme bench lint lock clean
 
 install: $(STAMP)
 
@@ -95,6 +95,13 @@ organisms: install
 		$(PYTHON) benchmarks/train_organisms.py --organisms $$name --out $(ORGANISMS_OUT) || exit 1; \
 	done
 	$(PYTHON) benchmarks/train_organisms.py --out $(ORGANISMS_OUT) --readme README.md
+
+# The organisms study at full size (probes run organisms: detectors on the shipped organisms; about 45
+# minutes on 2 CPU cores), its results.json, report and plots kept in benchmarks/results/organisms/, and
+# its summary written into README.md.
+organisms-study: install
+	$(PYTHON) -m probes run organisms --out benchmarks/results/organisms
+	$(PYTHON) -m probes report benchmarks/results/organisms --readme README.md --section organisms-study
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install

