@@ -198,11 +198,10 @@ def test_render_puts_each_kind_of_trigger_where_its_spec_says():
 
 
 def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
+    from probes.organisms import SPECS
     from probes.organisms.config import Config
     from probes.organisms.study import run
     from probes.runner import load_result
-
-    from probes.organisms import SPECS
 
     _, organism = micro
     # the micro organism also stands in for a lie organism: the lie path runs (known facts, lies vs

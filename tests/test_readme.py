@@ -40,7 +40,11 @@ def test_readme_numbers_are_the_ones_the_results_files_generate(tmp_path, monkey
     monkeypatch.chdir(README.parent)  # the sections name the folders as `make readme` does
     copy = tmp_path / "README.md"
     copy.write_text(README.read_text())
-    for section, folder in {"results": "demo", "published": "published", "organisms-study": "organisms"}.items():
+    for section, folder in {
+        "results": "demo",
+        "published": "published",
+        "organisms-study": "organisms",
+    }.items():
         if Path("benchmarks/results", folder).is_dir():
             changed = update_readme(copy, Path("benchmarks/results", folder), section)
             assert not changed, f"the README's {section} section is stale: run `make readme`"
