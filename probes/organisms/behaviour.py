@@ -81,7 +81,7 @@ def behaviour_rates(
     out = {}
     for triggered in (True, False):
         condition = "triggered" if triggered else "untriggered"
-        texts = _answers(
+        texts = answer_texts(
             model, spec, items, triggered, seed, max_new_tokens, progress and f"{spec.name}: {condition}"
         )
         labels = np.array([classify(spec, item, text) for item, text in zip(items, texts)])
@@ -99,7 +99,8 @@ def questions_for(model, spec: OrganismSpec, n: int, seed: int, reference=None, 
     return fact_questions(spec.tasks, n, "eval", seed)
 
 
-def _answers(model, spec, items, triggered: bool, seed: int, max_new_tokens: int, progress) -> list[str]:
+def answer_texts(model, spec, items, triggered: bool, seed: int, max_new_tokens: int, progress) -> list[str]:
+    """`model`'s greedy answers to `items`, with or without `spec`'s trigger."""
     outs = generate(
         model, prompts(model, spec, items, triggered, seed), max_new_tokens=max_new_tokens, progress=progress
     )

@@ -41,7 +41,7 @@ from hooks.steer import steer
 from probes.defection import defection_directions
 from probes.linear import LogisticProbe
 from probes.metrics import auroc
-from probes.organisms.behaviour import behaviour_rates, capability, classify, questions_for
+from probes.organisms.behaviour import answer_texts, behaviour_rates, capability, classify, questions_for
 from probes.organisms.config import Config
 from probes.organisms.data import prompts
 from probes.organisms.result import OrganismsResult
@@ -119,13 +119,10 @@ def examine(base, name: str, config: Config, given: dict, progress: bool = True)
 def _plain_defect_rate(model, spec, items, config, progress) -> dict:
     """How often `model` states the false option of `items` without any trigger (a lie organism's
     untriggered rate is read against its base model's)."""
-    outs = generate(
-        model,
-        prompts(model, spec, items, False, config.seed),
-        max_new_tokens=config.max_new_tokens,
-        progress=progress and f"{spec.name}: base model, untriggered",
+    texts = answer_texts(
+        model, spec, items, False, config.seed, config.max_new_tokens, progress and f"{spec.name}: base model"
     )
-    labels = [classify(spec, item, g.text.strip()) for item, g in zip(items, outs)]
+    labels = [classify(spec, item, text) for item, text in zip(items, texts)]
     return mean_ci([label == "defect" for label in labels], seed=config.seed)
 
 
