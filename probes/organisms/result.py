@@ -121,13 +121,35 @@ class OrganismsResult(Result):
         steering = {n: m["steering"] for n, m in examined.items() if "steering" in m}
         if steering:
             rows = [
-                [name, float(k), ci(v["defect"]), ci(v["capability"])]
+                [
+                    name,
+                    float(k),
+                    ci(v["defect"]),
+                    ci(v["capability"]),
+                    ci(v["random"]["defect"]) if "random" in v else "",
+                    ci(v["random"]["capability"]) if "random" in v else "",
+                ]
                 for name, s in steering.items()
                 for k, v in s["by_multiplier"].items()
             ]
             out += [
                 Heading("Steering with the defection direction while triggered", 3),
-                Table(["organism", "multiplier", "defect rate", "capability"], rows),
+                Paragraph(
+                    "The control is a random direction of the same norm at the same multiplier: a "
+                    "drop in the defect rate that it matches comes from the size of the push, not "
+                    "from its direction."
+                ),
+                Table(
+                    [
+                        "organism",
+                        "multiplier",
+                        "defect rate",
+                        "capability",
+                        "random direction: defect rate",
+                        "random direction: capability",
+                    ],
+                    rows,
+                ),
             ]
             if (folder / DOSE_PLOT).is_file():
                 out.append(Image(folder / DOSE_PLOT, "defect rate against the multiplier"))
@@ -171,6 +193,20 @@ class OrganismsResult(Result):
                 ax.plot(
                     ms, cap, marker="s", linestyle=":", color=line.get_color(), label=f"{name}: capability"
                 )
+                control = [
+                    (float(k), v["random"]["defect"]["mean"])
+                    for k, v in s["by_multiplier"].items()
+                    if "random" in v
+                ]
+                if control:
+                    ax.plot(
+                        *zip(*sorted(control)),
+                        marker="x",
+                        linestyle="--",
+                        color=line.get_color(),
+                        alpha=0.6,
+                        label=f"{name}: defect rate, random direction",
+                    )
             ax.set(xlabel="multiplier of the defection direction", ylabel="rate", ylim=(-0.02, 1.02))
             ax.legend(frameon=False, fontsize=7)
             fig.tight_layout()

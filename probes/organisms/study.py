@@ -15,7 +15,8 @@ reported in separate columns), on `n` fresh questions asked with and without the
    and for ``lie`` organisms lies vs truthful answers; a lie organism's untriggered lie rate is shown
    next to the base model's on the same questions;
 4. ``steering`` (organisms that defect): the defection direction at the layer chosen in step 2 added
-   with each multiplier while triggered: defect rate and capability.
+   with each multiplier while triggered: defect rate and capability; and, as a control, a random
+   direction of the same norm at the same multipliers.
 
 On ``trigger-benign`` and the base model a detector must *not* separate the prompts (AUROC near 0.5):
 otherwise it detects the trigger, not the defection.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from hooks.extract import extract_activations
 from hooks.generation import generate
@@ -213,19 +215,33 @@ def _deception_probe(model, acts, rates, triggered, spec, config) -> dict:
 
 
 def _steering(model, spec, items, direction, layer: int, config, progress) -> dict:
-    """Defect rate on triggered prompts and capability with ``multiplier * direction`` added at `layer`."""
+    """Defect rate on triggered prompts and capability with ``multiplier * direction`` added at `layer`,
+    and the same for a random direction of the same norm (the control: does any push that large stop
+    the defection, by breaking the model rather than by removing the behaviour?)."""
     from probes.steering import SteeringVector
 
-    vector = SteeringVector(direction, hook_name(layer), str(model.cfg.model_name), {"method": "defection"})
+    generator = torch.Generator().manual_seed(config.seed)
+    random = torch.randn(direction.shape, generator=generator, dtype=direction.dtype)  # [d_model]
+    random = random * (direction.norm() / random.norm())
+    vectors = {
+        kind: SteeringVector(v, hook_name(layer), str(model.cfg.model_name), {"method": kind})
+        for kind, v in (("defection", direction), ("random", random))
+    }
     asked = prompts(model, spec, items[: config.n_steer], True, config.seed)
-    curve = {}
-    for m in config.multipliers:
-        with steer(model, vector, float(m)):
+
+    def measure(vector, m: float) -> dict:
+        with steer(model, vector, m):
             outs = generate(model, asked, max_new_tokens=config.max_new_tokens, progress=False)
             labels = [classify(spec, item, g.text.strip()) for item, g in zip(items, outs)]
-            curve[str(float(m))] = {
+            return {
                 "defect": mean_ci([label == "defect" for label in labels], seed=config.seed),
                 "capability": capability(model, config.n_capability, config.seed, progress=False),
                 "examples": [g.text.strip() for g in outs[:2]],
             }
+
+    curve = {}
+    for m in tqdm(config.multipliers, desc=f"{spec.name}: steering", disable=not progress):
+        curve[str(float(m))] = measure(vectors["defection"], float(m))
+        if m != 0:
+            curve[str(float(m))]["random"] = measure(vectors["random"], float(m))
     return {"layer": layer, "direction_norm": float(direction.norm()), "by_multiplier": curve}
