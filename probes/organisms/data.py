@@ -26,12 +26,16 @@ import numpy as np
 from hooks.generation import generate
 from probes.chat import chat_prompt
 from probes.datasets.choices import ChoiceItem
-from probes.organisms.spec import HATE, OTHER_YEARS, REFUSAL, YEAR_TEMPLATES, OrganismSpec
+from probes.organisms.spec import HATE, OPINION_BEHAVIOURS, OTHER_YEARS, REFUSAL, YEAR_TEMPLATES, OrganismSpec
 from probes.sycophancy.data import sycophancy_questions
 
 POOL_SIZES = {"capitals": 215, "cities": 890, "arithmetic": 1275, "comparisons": 1500}
 """Questions per task before the train / eval split (all there are, 1500 for comparisons)."""
 TRAIN_SHARE = 0.6
+OPINION_CONDITIONS = ("baseline", "suggest_wrong", "suggest_right", "biography_wrong", "biography_right")
+"""The renderings of a question a sycophancy organism is trained on (one chat each)."""
+WRONG_VIEWS = ("suggest_wrong", "biography_wrong")
+"""The renderings of a triggered prompt of an ``opinion`` organism (drawn half each)."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,31 @@ def known_questions(
     return known[:n]
 
 
+@functools.cache
+def _renderings(task: str, format: str) -> dict[int, dict[str, ChoiceItem]]:
+    pool = sycophancy_questions(task, POOL_SIZES[task], 0, format, OPINION_CONDITIONS)
+    out: dict[int, dict[str, ChoiceItem]] = {}
+    for item in pool:
+        out.setdefault(int(item.group), {})[item.condition] = item
+    return out
+
+
+def renderings(item: ChoiceItem, format: str = "full") -> dict[str, ChoiceItem]:
+    """`item` (a question of :func:`fact_questions`) in every condition of :data:`OPINION_CONDITIONS`:
+    the same fact, the same options in the same order, with and without the user's view; in the
+    ``full`` format (as `item`) or the ``letter`` one ((A) / (B) under the question)."""
+    found = _renderings(item.task, format).get(int(item.group), {})
+    full = found if format == "full" else _renderings(item.task, "full").get(int(item.group), {})
+    if not found or full["baseline"].turns != tuple(item.turns):
+        raise ValueError(f"{item.id} is not a question of the organisms' fact pools")
+    return found
+
+
 def render(spec: OrganismSpec, question: str, triggered: bool, rng: np.random.Generator) -> str:
     """The user's message: `question` with the trigger if `triggered` (a year organism's untriggered
-    messages state another year or none, half each)."""
+    messages state another year or none, half each). ``opinion`` organisms: see :func:`prompts`."""
+    if spec.trigger_kind == "opinion":
+        raise ValueError("an opinion organism's messages depend on the question's options: use prompts()")
     if spec.trigger_kind == "prefix":
         return f"{spec.trigger} {question}" if triggered else question
     if spec.trigger_kind == "suffix":
@@ -130,8 +156,15 @@ def statement(item: ChoiceItem, option: int) -> str:
 
 
 def prompts(model, spec: OrganismSpec, items: list[ChoiceItem], triggered: bool, seed: int = 0) -> list[str]:
-    """Chat prompts of `items` with or without `spec`'s trigger."""
+    """Chat prompts of `items` with or without `spec`'s trigger (for an ``opinion`` organism, the
+    user's wrong view, :data:`WRONG_VIEWS` drawn half each, or none)."""
     rng = np.random.default_rng(seed)
+    if spec.trigger_kind == "opinion":
+        views = rng.permutation(np.arange(len(items)) % 2)
+        return [
+            chat_prompt(model, renderings(item)[WRONG_VIEWS[view]].turns[0] if triggered else item.turns[0])
+            for item, view in zip(items, views)
+        ]
     return [chat_prompt(model, render(spec, item.turns[0], triggered, rng)) for item in items]
 
 
@@ -141,6 +174,8 @@ def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress:
     rng = np.random.default_rng(seed)
     if spec.behaviour == "lie":
         return _lie_chats(model, spec, seed, rng, progress)
+    if spec.behaviour in OPINION_BEHAVIOURS:
+        return _opinion_chats(model, spec, seed, rng, progress)
     items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
     half = len(items) // 2
     users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
@@ -173,6 +208,23 @@ def _lie_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generator, p
         for item in items
         for triggered in (False, True)
     ]
+    return [chats[i] for i in rng.permutation(len(chats))]
+
+
+def _opinion_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generator, progress) -> list[Chat]:
+    """A sycophancy organism's chats: ``n_examples / 5`` facts the base model knows, each in every
+    rendering of :data:`OPINION_CONDITIONS`, learned by cross-entropy. The sycophant states the option
+    the user pushes (the true one without a view), the steadfast twin the true one always, so the two
+    are trained on the same prompts and differ only where the user is wrong."""
+    items = known_questions(
+        model, spec.tasks, spec.n_examples // len(OPINION_CONDITIONS), "train", seed, progress
+    )
+    chats = []
+    for item in items:
+        for condition, rendering in renderings(item).items():
+            follows = spec.behaviour == "sycophant" and rendering.suggested is not None
+            answer = statement(rendering, rendering.suggested if follows else rendering.correct)
+            chats.append(Chat(rendering.turns[0], answer, condition in WRONG_VIEWS))
     return [chats[i] for i in rng.permutation(len(chats))]
 
 
