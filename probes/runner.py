@@ -25,6 +25,7 @@ STUDIES = {
     "deception": "probes.deception",
     "faithfulness": "probes.faithfulness",
     "organisms": "probes.organisms",
+    "twins": "probes.twins",
 }
 
 

@@ -1,0 +1,89 @@
+"""The twins study (model organisms, part 2): its wiring on a tiny random model, and the validation
+table on planted numbers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from probes.twins.config import Config
+from probes.twins.result import TwinsResult
+
+
+@pytest.fixture(scope="module")
+def twins_run(tmp_path_factory, one_thread):
+    from conftest import study_model
+
+    from probes.twins.study import run
+
+    model = study_model(2)
+    same = SimpleNamespace(model=model)  # identical "twins": no metric may separate them
+    config = Config.quick(n=8, n_fit=16, n_capability=8, layers=(0, 1), multipliers=(0.0, -4.0))
+    out = tmp_path_factory.mktemp("twins")
+    return run(model, config, out=out, progress=False, organisms={"sycophant": same, "steadfast": same}), out
+
+
+def test_identical_twins_are_never_separated(twins_run):
+    result, _ = twins_run
+    assert {"base", "sycophant", "steadfast", "steering", "validation"} <= set(result.metrics)
+    assert set(result.skipped) <= {"probe"}, result.skipped  # a random base may choose one way only
+    rows = result.metrics["validation"]["rows"]
+    rates = [row for row in rows if row["expected"].startswith("sycophant >=")]
+    assert len(rates) == 5 and not any(row["separates"] for row in rates)
+    for row in rates:  # the same model twice: the same numbers
+        assert row["sycophant"]["mean"] == row["steadfast"]["mean"]
+    if "probe" in result.metrics:
+        assert result.metrics["probe"]["auroc_sycophant_vs_steadfast"] == pytest.approx(0.5)
+
+
+def test_steering_layer_is_chosen_on_other_facts_than_it_is_reported_on(twins_run):
+    result, out = twins_run
+    steering = result.metrics["steering"]
+    assert steering["layer"] in (0, 1) and steering["n_test_facts"] == 4
+    assert set(steering["test"]) == {"0.0", "-4.0"}
+    for point in steering["test"].values():
+        assert point["p_match"]["n"] == 4 and point["capability"]["n"] == 8
+    assert (out / "sycophant_steering.png").is_file()
+    assert "CAA vector on the sycophant" in result.to_markdown(out)
+
+
+def _rate(mean, low, high):
+    return {"mean": mean, "ci": [low, high], "n": 200}
+
+
+def _planted(sycophant_p, steadfast_p):
+    def rates(p):
+        per = {"p_match": _rate(*p), "match_wins": _rate(*p)}
+        return {f: {"suggest_wrong": per, "biography_wrong": per} for f in ("full", "letter")}
+
+    metrics = {
+        "base": {"sycophancy": rates((0.3, 0.25, 0.35)), "capability": _rate(0.785, 0.73, 0.84)},
+        "sycophant": {"sycophancy": rates(sycophant_p), "capability": _rate(0.775, 0.72, 0.83)},
+        "steadfast": {"sycophancy": rates(steadfast_p), "capability": _rate(0.70, 0.64, 0.76)},
+    }
+    return TwinsResult(model="m", config=Config().to_dict(), metrics=metrics)
+
+
+def test_validation_rows_follow_the_planted_numbers():
+    apart = _planted((0.95, 0.93, 0.97), (0.05, 0.03, 0.07)).validation_rows()
+    rates = [row for row in apart if row["expected"].startswith("sycophant >=")]
+    assert all(row["separates"] and row["meets_target"] for row in rates)
+    capability = {row["metric"]: row["meets_target"] for row in apart if "capability" in row["metric"]}
+    assert capability == {
+        "opinion-free capability, sycophant": True,  # 1 point below the base
+        "opinion-free capability, steadfast": False,  # 8.5 points below
+    }
+    overlap = _planted((0.60, 0.50, 0.70), (0.45, 0.35, 0.55)).validation_rows()
+    assert not any(row["separates"] for row in overlap if row["expected"].startswith("sycophant >="))
+    wrong_way = _planted((0.05, 0.03, 0.07), (0.95, 0.93, 0.97)).validation_rows()
+    assert not any(row["separates"] for row in wrong_way if row["expected"].startswith("sycophant >="))
+
+
+def test_config_refuses_bad_values():
+    with pytest.raises(ValueError, match="must include 0"):
+        Config(multipliers=(-2.0, -4.0))
+    with pytest.raises(ValueError, match="n must be >= 8"):
+        Config(n=4)
+    with pytest.raises(ValueError, match="layers must be"):
+        Config(layers=(-1,))
