@@ -14,7 +14,7 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo published organisms organisms-study readme bench lint lock clean
+.PHONY: install test test-unit test-latest demo published organisms organisms-study twins-study readme bench lint lock clean
 
 install: $(STAMP)
 
@@ -102,6 +102,12 @@ organisms: install
 organisms-study: install
 	$(PYTHON) -m probes run organisms --out benchmarks/results/organisms
 	$(PYTHON) -m probes report benchmarks/results/organisms --readme README.md --section organisms-study
+
+# The twins study (probes run twins: the sycophancy metrics on the shipped sycophant and its steadfast
+# twin), kept in benchmarks/results/twins/, its summary written into README.md.
+twins-study: install
+	$(PYTHON) -m probes run twins --out benchmarks/results/twins
+	$(PYTHON) -m probes report benchmarks/results/twins --readme README.md --section twins-study
 
 # Full sizes (about 2.5 hours on 2 CPU cores; minutes on a GPU: add --device cuda) and the extraction benchmark.
 bench: install

