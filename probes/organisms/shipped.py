@@ -37,11 +37,19 @@ def path(name: str, model) -> Path:
     file = folder(model) / f"{name}.safetensors"
     if not file.is_file():
         raise FileNotFoundError(
-            f"no {name!r} organism for {model.cfg.model_name} at {file}; train it with "
+            f"no {name!r} organism for {model.cfg.model_name} at {_shown(file)}; train it with "
             f"python benchmarks/train_organisms.py --model {model.cfg.model_name} --organisms {name} "
-            f"--out {folder(model)}"
+            f"--out {_shown(folder(model))}"
         )
     return file
+
+
+def _shown(where: Path) -> Path:
+    """`where` relative to the working directory when it is below it (results files stay portable)."""
+    try:
+        return where.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return where
 
 
 def load(name: str, base):
