@@ -28,7 +28,7 @@ _WHERE = {
     "Position": "hooks.positions",
     "Span": "hooks.positions",
     "SpanActivations": "hooks.spans",
-    "steer": "hooks.steer",
+    "steer": "hooks.steering",
     "ActivationStore": "hooks.store",
 }
 

@@ -212,3 +212,15 @@ def test_shipped_sycophancy_vector_moves_agreement(smol):
         report = sycophancy_metrics(items, logprobs, n_boot=10)
         p_match[multiplier] = report["suggest_wrong"]["p_match"]["mean"]
     assert p_match[8.0] > p_match[-8.0] + 0.1
+
+
+def test_no_hooks_name_is_shadowed_by_a_submodule_of_the_same_name():
+    # importing a submodule sets the package attribute of its name: a module hooks/steer.py made
+    # `from hooks import steer` return the module after anything had imported hooks.steer
+    import importlib.util
+
+    import hooks
+
+    for name in hooks.__all__:
+        assert importlib.util.find_spec(f"hooks.{name}") is None, name
+        assert callable(getattr(hooks, name)) or name == "SITES", name

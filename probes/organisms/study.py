@@ -35,11 +35,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from hooks import steer
 from hooks.extract import extract_activations
 from hooks.generation import generate
 from hooks.names import hook_name
 from hooks.positions import Span
-from hooks.steer import steer
 from probes.defection import defection_directions
 from probes.linear import LogisticProbe
 from probes.metrics import auroc
