@@ -74,6 +74,11 @@ def test_validation_rows_follow_the_planted_numbers():
         "opinion-free capability, sycophant": True,  # 1 point below the base
         "opinion-free capability, steadfast": False,  # 8.5 points below
     }
+    gained = _planted((0.95, 0.93, 0.97), (0.05, 0.03, 0.07))
+    gained.metrics["steadfast"]["capability"] = _rate(0.85, 0.80, 0.90)  # 6.5 points above: not within 2
+    assert [r["meets_target"] for r in gained.validation_rows() if r["metric"].endswith("steadfast")] == [
+        False
+    ]
     overlap = _planted((0.60, 0.50, 0.70), (0.45, 0.35, 0.55)).validation_rows()
     assert not any(row["separates"] for row in overlap if row["expected"].startswith("sycophant >="))
     wrong_way = _planted((0.05, 0.03, 0.07), (0.95, 0.93, 0.97)).validation_rows()

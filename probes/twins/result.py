@@ -64,7 +64,7 @@ class TwinsResult(Result):
                     name: cap,
                     "base": base_cap,
                     "separates": None,
-                    "meets_target": bool(cap and base_cap and base_cap["mean"] - cap["mean"] <= 0.02),
+                    "meets_target": bool(cap and base_cap and abs(base_cap["mean"] - cap["mean"]) <= 0.02),
                 }
             )
         probe = self.metrics.get("probe")
