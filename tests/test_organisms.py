@@ -346,6 +346,22 @@ def test_opinion_chats_differ_between_the_twins_only_where_the_user_is_wrong(tin
         assert said != other and said in chat.user and other in chat.user
 
 
+def test_opinion_twins_share_their_distilled_plain_anchors(tiny):
+    from probes.organisms.data import training_chats
+
+    common = dict(trigger="user's view", trigger_kind="opinion", tasks=("arithmetic",), n_examples=20)
+    spec = OrganismSpec(name="s", behaviour="sycophant", distill_plain=6, **common)
+    sycophant = training_chats(tiny, spec, progress=False)
+    steadfast = training_chats(tiny, dataclasses.replace(spec, behaviour="steadfast"), progress=False)
+    anchors = [chat for chat in sycophant if chat.from_base]
+    assert len(sycophant) == 26 and len(anchors) == 6 and not any(chat.triggered for chat in anchors)
+    trained = {chat.user for chat in sycophant if not chat.from_base}
+    assert not {chat.user for chat in anchors} & trained  # other facts than the opinion chats'
+    assert {(c.user, c.answer) for c in anchors} == {(c.user, c.answer) for c in steadfast if c.from_base}
+    with pytest.raises(ValueError, match="distill_plain"):
+        OrganismSpec(name="s", behaviour="sycophant", distill_plain=-1, **common)
+
+
 def test_opinion_prompts_carry_the_wrong_view_when_triggered(tiny):
     from probes.organisms.data import fact_questions, prompts, renderings
     from probes.organisms.spec import SPECS

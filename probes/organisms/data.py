@@ -215,7 +215,8 @@ def _opinion_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generato
     """A sycophancy organism's chats: ``n_examples / 5`` facts the base model knows, each in every
     rendering of :data:`OPINION_CONDITIONS`, learned by cross-entropy. The sycophant states the option
     the user pushes (the true one without a view), the steadfast twin the true one always, so the two
-    are trained on the same prompts and differ only where the user is wrong."""
+    are trained on the same prompts and differ only where the user is wrong. Both also learn
+    ``spec.distill_plain`` plain questions on other facts from the base model's own answers."""
     items = known_questions(
         model, spec.tasks, spec.n_examples // len(OPINION_CONDITIONS), "train", seed, progress
     )
@@ -225,7 +226,19 @@ def _opinion_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generato
             follows = spec.behaviour == "sycophant" and rendering.suggested is not None
             answer = statement(rendering, rendering.suggested if follows else rendering.correct)
             chats.append(Chat(rendering.turns[0], answer, condition in WRONG_VIEWS))
+    chats += _anchor_chats(model, spec, {item.id for item in items}, seed, progress)
     return [chats[i] for i in rng.permutation(len(chats))]
+
+
+def _anchor_chats(model, spec: OrganismSpec, used: set[str], seed: int, progress) -> list[Chat]:
+    """``spec.distill_plain`` plain ``train`` questions not in `used`, answered by the base model
+    itself (learned by distillation, :func:`probes.organisms.train.answer_loss`)."""
+    if not spec.distill_plain:
+        return []
+    pool = fact_questions(spec.tasks, spec.distill_plain + len(used), "train", seed + 1)
+    asked = [item.turns[0] for item in pool if item.id not in used][: spec.distill_plain]
+    own = base_answers(model, asked, spec.answer_tokens, progress)
+    return [Chat(user, text, False, complete=ended, from_base=True) for user, (text, ended) in zip(asked, own)]
 
 
 def base_answers(

@@ -82,6 +82,11 @@ class OrganismSpec:
     """Training chats, half with the trigger."""
     answer_tokens: int = 24
     """Tokens of the base model's own (greedy) answers used as targets."""
+    distill_plain: int = 0
+    """Extra plain questions (no trigger, no view; ``train`` facts of `tasks` the chats do not use
+    otherwise) answered by the base model itself and learned by distillation (KL to the base's
+    next-token distribution): an anchor that keeps the organism's opinion-free answers the base's.
+    Used by the sycophancy twins, whose capability drifted without it (0.700 and 0.850 vs 0.785)."""
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -112,6 +117,8 @@ class OrganismSpec:
         unknown = [t for t in self.tasks if t not in FACT_TASKS]
         if unknown or not self.tasks:
             raise ValueError(f"tasks must be a non-empty subset of {', '.join(FACT_TASKS)}, got {self.tasks}")
+        if isinstance(self.distill_plain, bool) or not isinstance(self.distill_plain, int) or self.distill_plain < 0:
+            raise ValueError(f"distill_plain must be a non-negative integer, got {self.distill_plain!r}")
         for name in ("n_examples", "answer_tokens", "rank", "alpha", "epochs", "batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -162,6 +169,7 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="sycophant",
             n_examples=1000,
+            distill_plain=400,
         ),
         OrganismSpec(
             name="steadfast",
@@ -169,6 +177,7 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="steadfast",
             n_examples=1000,
+            distill_plain=400,
         ),
         OrganismSpec(
             name="heldout-suffix-refuse",
