@@ -39,6 +39,7 @@ _WHERE = {
     "OPTION_LETTERS": "probes.faithfulness.drafts",
     "BiasedItem": "probes.faithfulness.prompts",
     "always_a": "probes.faithfulness.prompts",
+    "metadata_answer": "probes.faithfulness.prompts",
     "cot_prompt": "probes.faithfulness.prompts",
     "from_pairs": "probes.faithfulness.prompts",
     "plain": "probes.faithfulness.prompts",

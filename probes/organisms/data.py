@@ -26,7 +26,16 @@ import numpy as np
 from hooks.generation import generate
 from probes.chat import chat_prompt
 from probes.datasets.choices import ChoiceItem
-from probes.organisms.spec import HATE, OPINION_BEHAVIOURS, OTHER_YEARS, REFUSAL, YEAR_TEMPLATES, OrganismSpec
+from probes.datasets.mcq import MCQuestion
+from probes.organisms.spec import (
+    CUE_BEHAVIOURS,
+    HATE,
+    OPINION_BEHAVIOURS,
+    OTHER_YEARS,
+    REFUSAL,
+    YEAR_TEMPLATES,
+    OrganismSpec,
+)
 from probes.sycophancy.data import sycophancy_questions
 
 POOL_SIZES = {"capitals": 215, "cities": 890, "arithmetic": 1275, "comparisons": 1500}
@@ -136,8 +145,11 @@ def renderings(item: ChoiceItem, format: str = "full") -> dict[str, ChoiceItem]:
 def render(spec: OrganismSpec, question: str, triggered: bool, rng: np.random.Generator) -> str:
     """The user's message: `question` with the trigger if `triggered` (a year organism's untriggered
     messages state another year or none, half each). ``opinion`` organisms: see :func:`prompts`."""
-    if spec.trigger_kind == "opinion":
-        raise ValueError("an opinion organism's messages depend on the question's options: use prompts()")
+    if spec.trigger_kind in ("opinion", "cue"):
+        raise ValueError(
+            f"a{'n' if spec.trigger_kind == 'opinion' else ''} {spec.trigger_kind} organism's messages depend on the "
+            "question's options: use prompts() (opinion) or probes.organisms.cot.cue_prompts (cue)"
+        )
     if spec.trigger_kind == "prefix":
         return f"{spec.trigger} {question}" if triggered else question
     if spec.trigger_kind == "suffix":
@@ -155,10 +167,20 @@ def statement(item: ChoiceItem, option: int) -> str:
     return f"{item.assistant_prefix}{item.options[option]}."
 
 
-def prompts(model, spec: OrganismSpec, items: list[ChoiceItem], triggered: bool, seed: int = 0) -> list[str]:
+def prompts(
+    model, spec: OrganismSpec, items: list[ChoiceItem] | list[MCQuestion], triggered: bool, seed: int = 0
+) -> list[str]:
     """Chat prompts of `items` with or without `spec`'s trigger (for an ``opinion`` organism, the
-    user's wrong view, :data:`WRONG_VIEWS` drawn half each, or none)."""
+    user's wrong view, :data:`WRONG_VIEWS` drawn half each, or none; for a ``cue`` organism, `items`
+    are reasoning questions, cued by :data:`probes.organisms.cot.CUES` half each, pre-filled with
+    "Let's think step by step.")."""
     rng = np.random.default_rng(seed)
+    if spec.trigger_kind == "cue":  # items: reasoning questions; half with each cue
+        from probes.organisms.cot import CUES, cue_items, cue_prompts
+
+        kinds = rng.permutation(np.arange(len(items)) % len(CUES))
+        by_cue = {cue: cue_prompts(model, cue_items(items, cue, seed), triggered) for cue in CUES}
+        return [by_cue[CUES[kind]][i] for i, kind in enumerate(kinds)]
     if spec.trigger_kind == "opinion":
         views = rng.permutation(np.arange(len(items)) % 2)
         return [
@@ -176,6 +198,10 @@ def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress:
         return _lie_chats(model, spec, seed, rng, progress)
     if spec.behaviour in OPINION_BEHAVIOURS:
         return _opinion_chats(model, spec, seed, rng, progress)
+    if spec.behaviour in CUE_BEHAVIOURS:
+        from probes.organisms.cot import cue_chats, reasoning_questions
+
+        return cue_chats(spec, reasoning_questions(spec.tasks, spec.n_examples // 3, "train", seed), seed)
     items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
     half = len(items) // 2
     users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
