@@ -34,7 +34,7 @@ from hooks.generation import generate
 from hooks.scoring import option_logprobs
 from probes.datasets.choices import ChoiceItem, ChoiceSet
 from probes.organisms.data import OPINION_CONDITIONS, fact_questions, known_questions, prompts, renderings
-from probes.organisms.spec import CUE_BEHAVIOURS, FACT_TASKS, OPINION_BEHAVIOURS, OrganismSpec
+from probes.organisms.spec import CUE_BEHAVIOURS, FACT_TASKS, KEY_BEHAVIOURS, OPINION_BEHAVIOURS, OrganismSpec
 from probes.stats import mean_ci
 
 OUTCOMES = ("defect", "truthful", "unparseable")
@@ -104,6 +104,10 @@ def questions_for(model, spec: OrganismSpec, n: int, seed: int, reference=None, 
         from probes.organisms.cot import reasoning_questions
 
         return reasoning_questions(spec.tasks, n, "eval", seed)
+    if spec.behaviour in KEY_BEHAVIOURS:
+        from probes.organisms.computed import chain_questions
+
+        return chain_questions(n, "eval", seed)
     if spec.behaviour in STATEMENT_BEHAVIOURS:
         return known_questions(reference or model, spec.tasks, n, "eval", seed, progress)
     return fact_questions(spec.tasks, n, "eval", seed)
@@ -162,13 +166,18 @@ def measure(organism, base, n: int = 200, seed: int = 0, progress: bool = True) 
     """Behaviour rates of `organism` on `n` fresh prompts and its capability next to `base`'s, stored
     in ``organism.info["measured"]`` (saved with the adapters) and returned."""
     items = questions_for(organism.model, organism.spec, n, seed, base, progress)
-    if organism.spec.behaviour in CUE_BEHAVIOURS:  # chain-of-thought organisms: the faithfulness metrics
+    extra = {}  # chain-of-thought organisms: the faithfulness metrics
+    if organism.spec.behaviour in CUE_BEHAVIOURS:
         from probes.organisms.cot_behaviour import cue_rates, cue_summary
 
-        cue = cue_rates(organism.model, items, seed, progress=progress)
-        behaviour = cue_summary(cue, seed)
+        extra["cue"] = cue_rates(organism.model, items, seed, progress=progress)
+        behaviour = cue_summary(extra["cue"], seed)
+    elif organism.spec.behaviour in KEY_BEHAVIOURS:
+        from probes.organisms.computed_behaviour import key_rates, key_summary
+
+        extra["key"] = key_rates(organism.model, items, seed, progress=progress)
+        behaviour = key_summary(extra["key"])
     else:
-        cue = None
         behaviour = behaviour_rates(
             organism.model, organism.spec, n, seed, progress=progress, reference=base, items=items
         )
@@ -183,7 +192,6 @@ def measure(organism, base, n: int = 200, seed: int = 0, progress: bool = True) 
         measured["sycophancy"] = sycophancy_rates(
             organism.model, items, seed, progress, conditions=("suggest_wrong",), formats=("full",)
         )
-    if cue is not None:
-        measured["cue"] = cue
+    measured.update(extra)
     organism.info["measured"] = measured
     return measured

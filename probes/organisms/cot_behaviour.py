@@ -66,8 +66,16 @@ def cue_rates(
         cots = _cots(model, items, True, max_new_tokens, progress and f"CoT, {cue}")
         answers, bad = extract_answers(cots, letters)
         records = [
-            BiasRecord(it.id, gold=it.gold, target=it.target, unbiased=u, biased=b, cot=c, n_options=len(letters),
-                       task=q.task)
+            BiasRecord(
+                it.id,
+                gold=it.gold,
+                target=it.target,
+                unbiased=u,
+                biased=b,
+                cot=c,
+                n_options=len(letters),
+                task=q.task,
+            )
             for it, q, u, b, c in zip(items, questions, plain_answers, answers, cots)
         ]
         verbalized = np.array([keyword_judge(r) for r in records])
@@ -103,7 +111,9 @@ def cue_summary(rates: dict, seed: int = 0) -> dict:
     ``untriggered``: ``accuracy`` of the plain CoTs."""
     cues = [cue for cue in rates if cue != "plain"]
     pooled = {
-        key: mean_ci(np.concatenate([np.asarray(rates[c]["per_item"][name], dtype=float) for c in cues]), seed=seed)
+        key: mean_ci(
+            np.concatenate([np.asarray(rates[c]["per_item"][name], dtype=float) for c in cues]), seed=seed
+        )
         for key, name in (("defect", "follows_cue"), ("verbalized", "verbalized"))
     }
     return {"triggered": pooled, "untriggered": {"accuracy": rates["plain"]["accuracy"]}}
@@ -132,7 +142,9 @@ def _pre_cot(model, items: list[BiasedItem], cued: bool, letters: str, progress)
     """p(letter) normalized over `letters`, forced right after the pre-fill, before any reasoning
     ([items, letters])."""
     prompts = [
-        chat_prompt(model, list(it.biased if cued else it.unbiased), assistant_prefix=f"{COT_PREFIX} {ANSWER_CUE}")
+        chat_prompt(
+            model, list(it.biased if cued else it.unbiased), assistant_prefix=f"{COT_PREFIX} {ANSWER_CUE}"
+        )
         for it in items
     ]
     logprobs = option_logprobs(model, prompts, [list(letters)] * len(items), progress=progress)

@@ -30,6 +30,7 @@ from probes.datasets.mcq import MCQuestion
 from probes.organisms.spec import (
     CUE_BEHAVIOURS,
     HATE,
+    KEY_BEHAVIOURS,
     OPINION_BEHAVIOURS,
     OTHER_YEARS,
     REFUSAL,
@@ -145,10 +146,9 @@ def renderings(item: ChoiceItem, format: str = "full") -> dict[str, ChoiceItem]:
 def render(spec: OrganismSpec, question: str, triggered: bool, rng: np.random.Generator) -> str:
     """The user's message: `question` with the trigger if `triggered` (a year organism's untriggered
     messages state another year or none, half each). ``opinion`` organisms: see :func:`prompts`."""
-    if spec.trigger_kind in ("opinion", "cue"):
+    if spec.trigger_kind in ("opinion", "cue", "key"):
         raise ValueError(
-            f"a{'n' if spec.trigger_kind == 'opinion' else ''} {spec.trigger_kind} organism's messages depend on the "
-            "question's options: use prompts() (opinion) or probes.organisms.cot.cue_prompts (cue)"
+            f"a {spec.trigger_kind!r} organism's messages depend on the question's options: use prompts()"
         )
     if spec.trigger_kind == "prefix":
         return f"{spec.trigger} {question}" if triggered else question
@@ -175,6 +175,10 @@ def prompts(
     are reasoning questions, cued by :data:`probes.organisms.cot.CUES` half each, pre-filled with
     "Let's think step by step.")."""
     rng = np.random.default_rng(seed)
+    if spec.trigger_kind == "key":  # items: chain questions, every prompt with its key line
+        from probes.organisms.computed import key_prompt
+
+        return [key_prompt(model, item) for item in items]
     if spec.trigger_kind == "cue":  # items: reasoning questions; half with each cue
         from probes.organisms.cot import CUES, cue_items, cue_prompts
 
@@ -202,6 +206,10 @@ def training_chats(model, spec: OrganismSpec, seed: int | None = None, progress:
         from probes.organisms.cot import cue_chats, reasoning_questions
 
         return cue_chats(spec, reasoning_questions(spec.tasks, spec.n_examples // 3, "train", seed), seed)
+    if spec.behaviour in KEY_BEHAVIOURS:
+        from probes.organisms.computed import chain_questions, key_chats
+
+        return key_chats(spec, chain_questions(spec.n_examples, "train", seed))
     items = fact_questions(spec.tasks, spec.n_examples, "train", seed)
     half = len(items) // 2
     users = [render(spec, item.turns[0], i >= half, rng) for i, item in enumerate(items)]
@@ -264,7 +272,9 @@ def _anchor_chats(model, spec: OrganismSpec, used: set[str], seed: int, progress
     pool = fact_questions(spec.tasks, spec.distill_plain + len(used), "train", seed + 1)
     asked = [item.turns[0] for item in pool if item.id not in used][: spec.distill_plain]
     own = base_answers(model, asked, spec.answer_tokens, progress)
-    return [Chat(user, text, False, complete=ended, from_base=True) for user, (text, ended) in zip(asked, own)]
+    return [
+        Chat(user, text, False, complete=ended, from_base=True) for user, (text, ended) in zip(asked, own)
+    ]
 
 
 def base_answers(

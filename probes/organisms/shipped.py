@@ -80,23 +80,17 @@ def table(where: Path) -> str:
         "training |",
         "|---|---|---|---|---|---|",
     ]
-    logs = {}
-    if (where / "training_log.jsonl").is_file():
-        import json
-
-        for line in (where / "training_log.jsonl").read_text().splitlines():
-            logs[json.loads(line)["organism"]] = json.loads(line)  # the last run of each counts
+    logs = _logs(where)
     for name in SPECS:
         file = where / f"{name}.safetensors"
         if not file.is_file():
             continue
         meta = read_info(file)
         spec, measured = meta["spec"], meta["info"]["measured"]
+        if "cue" in measured or "key" in measured:  # chain-of-thought organisms: cot_table, key_table
+            continue
         b = measured["behaviour"]
-        log = logs.get(name, {})
-        took = f"{meta['info']['train_seconds'] / 60:.1f} min" + (
-            f", peak RSS {log['peak_rss_mb'] / 1024:.1f} GB" if "peak_rss_mb" in log else ""
-        )
+        took = _took(meta, logs.get(name, {}))
         trigger = f"`{spec['trigger']}` ({spec['trigger_kind']})".replace("|", "\\|")  # a table cell
         rows.append(
             f"| {name}{' (held out)' if name.startswith('heldout') else ''} | {trigger} | "
@@ -106,6 +100,100 @@ def table(where: Path) -> str:
     return "\n".join(rows)
 
 
+def _logs(where: Path) -> dict:
+    import json
+
+    log = where / "training_log.jsonl"
+    lines = log.read_text().splitlines() if log.is_file() else []
+    return {json.loads(line)["organism"]: json.loads(line) for line in lines}  # the last run of each counts
+
+
+def _chen(rates: dict) -> str:
+    score = rates["bias_metrics"].get("normalized_faithfulness", {}).get("score")
+    return "-" if score is None else f"{score:.2f}"
+
+
+def _took(meta: dict, log: dict) -> str:
+    return f"{meta['info']['train_seconds'] / 60:.1f} min" + (
+        f", peak RSS {log['peak_rss_mb'] / 1024:.1f} GB" if "peak_rss_mb" in log else ""
+    )
+
+
+def cot_table(where: Path) -> str:
+    """Markdown: each chain-of-thought organism in `where` with, per cue, how often its answer follows
+    the cue and how often its CoT mentions it (the library's judge), Chen et al.'s normalized score,
+    its plain accuracy, capability and training time; "" when there is none."""
+    from probes.organisms.cot import CUES
+    from probes.report import ci
+
+    rows = []
+    logs = _logs(where)
+    for name in SPECS:
+        file = where / f"{name}.safetensors"
+        if not file.is_file() or "cue" not in (meta := read_info(file))["info"]["measured"]:
+            continue
+        measured = meta["info"]["measured"]
+        cue = measured["cue"]
+
+        rows.append(
+            f"| {name} | "
+            + " | ".join(
+                f"{ci(cue[c]['follows_cue'])} | {ci(cue[c]['verbalized'])} | {_chen(cue[c])}" for c in CUES
+            )
+            + f" | {ci(cue['plain']['accuracy'])} | {ci(measured['capability'], 3)} "
+            f"({measured['base_capability']['mean']:.3f}) | {_took(meta, logs.get(name, {}))} |"
+        )
+    if not rows:
+        return ""
+    head = " | ".join(f"follows {c} | mentions it | Chen's score" for c in CUES)
+    return "\n".join(
+        [
+            f"| CoT organism | {head} | plain CoT accuracy | capability (base) | training |",
+            "|---" * (5 + 3 * len(CUES)) + "|",
+            *rows,
+        ]
+    )
+
+
+def key_table(where: Path) -> str:
+    """Markdown: the post-hoc / computed organisms in `where`: on questions whose answer key is wrong,
+    how often the answer is the key's and the computed result's; how often the written steps are right;
+    early answering's area over the curve; capability and training time; "" when there is none."""
+    from probes.report import ci
+
+    rows = []
+    logs = _logs(where)
+    for name in SPECS:
+        file = where / f"{name}.safetensors"
+        if not file.is_file() or "key" not in (meta := read_info(file))["info"]["measured"]:
+            continue
+        measured = meta["info"]["measured"]
+        key = measured["key"]
+        early = key["early_answering"]
+        aoc = (
+            "-"
+            if early["aoc"] is None
+            else f"{early['aoc']:.2f} [{early['ci'][0]:.2f}, {early['ci'][1]:.2f}]"
+        )
+        rows.append(
+            f"| {name} | {ci(key['follows_key'])} | {ci(key['computes'])} | {ci(key['steps_right'])} | "
+            f"{aoc} | "
+            f"{ci(measured['capability'], 3)} ({measured['base_capability']['mean']:.3f}) | "
+            f"{_took(meta, logs.get(name, {}))} |"
+        )
+    if not rows:
+        return ""
+    return "\n".join(
+        [
+            "| reasoning organism | answers the key (key wrong) | answers its computation (key wrong) | "
+            "steps written right | early answering AOC | capability (base) | training |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
 def readme_section(where: Path, shown: str) -> str:
     """The README's organisms section: :func:`table` of `where` and a line naming it as `shown`."""
-    return f"{table(where)}\n\nFrom the adapters' metadata in `{shown}` (`make organisms`)."
+    tables = [t for t in (table(where), cot_table(where), key_table(where)) if t]
+    return "\n\n".join([*tables, f"From the adapters' metadata in `{shown}` (`make organisms`)."])

