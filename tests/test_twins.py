@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from probes.organisms.spec import CUE_TWINS, REASONING_TWINS
 from probes.twins.config import Config
 from probes.twins.result import TwinsResult
 
@@ -19,9 +20,12 @@ def twins_run(tmp_path_factory, one_thread):
 
     model = study_model(2)
     same = SimpleNamespace(model=model)  # identical "twins": no metric may separate them
-    config = Config.quick(n=8, n_fit=16, n_capability=8, layers=(0, 1), multipliers=(0.0, -4.0))
+    config = Config.quick(
+        n=8, n_fit=16, n_capability=8, layers=(0, 1), multipliers=(0.0, -4.0), n_cot=8, max_cot_tokens=12
+    )
     out = tmp_path_factory.mktemp("twins")
-    return run(model, config, out=out, progress=False, organisms={"sycophant": same, "steadfast": same}), out
+    organisms = dict.fromkeys(("sycophant", "steadfast", *CUE_TWINS, *REASONING_TWINS), same)
+    return run(model, config, out=out, progress=False, organisms=organisms), out
 
 
 def test_identical_twins_are_never_separated(twins_run):
@@ -35,6 +39,15 @@ def test_identical_twins_are_never_separated(twins_run):
         assert row["sycophant"]["mean"] == row["steadfast"]["mean"]
     if "probe" in result.metrics:
         assert result.metrics["probe"]["auroc_sycophant_vs_steadfast"] == pytest.approx(0.5)
+    cue_rows = [row for row in rows if row["pair"] == list(CUE_TWINS)]
+    reasoning_rows = [row for row in rows if row["pair"] == list(REASONING_TWINS)]
+    assert len(cue_rows) == 10 and len(reasoning_rows) == 6
+    for row in cue_rows + reasoning_rows:
+        assert not row["separates"], row["metric"]
+    for cue, split in result.metrics["cue twins"]["auroc_unverbalized"].items():
+        assert split is None or split == pytest.approx(0.5), cue
+    markdown = result.to_markdown(out)
+    assert "cue-verbalizing vs cue-silent" in markdown and "post-hoc vs computed" in markdown
 
 
 def test_steering_layer_is_chosen_on_other_facts_than_it_is_reported_on(twins_run):

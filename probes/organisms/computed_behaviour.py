@@ -60,6 +60,7 @@ def key_rates(
             "ci": early["ci"]["aoc"],
             "curve": early["curve"],
             "final": early["final"],
+            "answers": early["forced"].answers(),  # [item][k]: forced after the first k sentences
         },
         "stated": stated,
         "cots": cots,

@@ -34,17 +34,28 @@ class Config(StudyConfig):
     max_capability_cost: float = dataclasses.field(
         default=0.03, metadata=_help("largest capability loss a chosen steering layer may cost")
     )
+    n_cot: int = dataclasses.field(
+        default=100, metadata=_help("fresh reasoning questions per CoT twin pair (each with both cues)")
+    )
+    max_cot_tokens: int = dataclasses.field(default=64, metadata=_help("longest generated reasoning"))
     C: float = dataclasses.field(default=0.1, metadata=_help("inverse L2 strength of the logistic probe"))
     batch_size: int = dataclasses.field(default=16, metadata=_help("prompts per forward pass"))
 
     @classmethod
     def quick(cls, **changes) -> Config:
-        sizes = {"n": 40, "n_fit": 40, "layers": (6, 18), "multipliers": (0.0, -4.0), "n_capability": 40}
+        sizes = {
+            "n": 40,
+            "n_fit": 40,
+            "layers": (6, 18),
+            "multipliers": (0.0, -4.0),
+            "n_capability": 40,
+            "n_cot": 20,
+        }
         return cls(**{**sizes, **changes})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("n", "n_fit", "n_capability", "batch_size"):
+        for name in ("n", "n_fit", "n_capability", "batch_size", "n_cot", "max_cot_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")

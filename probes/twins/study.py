@@ -29,19 +29,18 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from hooks.extract import extract_activations
 from hooks.scoring import option_logprobs
 from probes.choice_metrics import item_outcomes
 from probes.datasets.choices import ChoiceSet
 from probes.dose import dose_response
-from probes.metrics import auroc
 from probes.organisms.behaviour import capability, sycophancy_rates
 from probes.organisms.data import fact_questions, known_questions, renderings
-from probes.organisms.spec import FACT_TASKS, SYCOPHANCY
+from probes.organisms.spec import CUE_TWINS, FACT_TASKS, REASONING_TWINS, SYCOPHANCY
 from probes.study import Skip, Steps, describe_model
 from probes.twins.config import Config
+from probes.twins.cot_steps import cue_pair, reasoning_pair, split_auroc
 from probes.twins.result import TwinsResult
 
 Result = TwinsResult
@@ -56,7 +55,7 @@ def run(
     `organisms` (``{name: Organism}``, e.g. freshly trained ones)."""
     config = Config() if config is None else config
     result = TwinsResult(**describe_model(model), config=config.to_dict())
-    steps = Steps(result, out, total=6, artifacts=artifacts)
+    steps = Steps(result, out, total=12, artifacts=artifacts)
     items = known_questions(model, FACT_TASKS, config.n, "eval", config.seed, progress)
     fit = fact_questions(FACT_TASKS, config.n_fit, "train", config.seed)
     models = {BASE: model}
@@ -69,6 +68,15 @@ def run(
     steps.run("probe", probe_on_policy, models, fit, items, config, progress)
     if "sycophant" in models:
         steps.run("steering", steering, model, models["sycophant"], fit, items, config, progress)
+    for pair, step in (("cue twins", cue_pair), ("reasoning twins", reasoning_pair)):
+        names = CUE_TWINS if step is cue_pair else REASONING_TWINS
+        loaded = {}
+        for name in names:
+            found = steps.run(f"load {name}", _organism, name, model, organisms or {}, keep=False)
+            if found is not None:
+                loaded[name] = found
+        steps.run(pair, step, loaded, config, progress)
+        del loaded  # one pair in memory at a time
     result.metrics["validation"] = {"rows": result.validation_rows()}
     return steps.finish()
 
@@ -130,20 +138,13 @@ def probe_on_policy(models: dict, fit, items, config: Config, progress: bool = T
         out["by_model"][name] = {
             "mean_score": float(scores[name].mean()),
             "follows_rate": float(follows.mean()),
-            "auroc_own_choices": _auroc(scores[name], follows),
+            "auroc_own_choices": split_auroc(scores[name], follows),
         }
     if set(SYCOPHANCY) <= set(scores):
         both = np.concatenate([scores["sycophant"], scores["steadfast"]])
         which = np.repeat([True, False], len(asked))
-        out["auroc_sycophant_vs_steadfast"] = _auroc(both, which)
+        out["auroc_sycophant_vs_steadfast"] = split_auroc(both, which)
     return out
-
-
-def _auroc(scores: np.ndarray, positive: np.ndarray) -> float | None:
-    positive = np.asarray(positive, dtype=bool)
-    if positive.all() or not positive.any():
-        return None
-    return float(auroc(torch.as_tensor(scores), torch.as_tensor(positive.astype(np.int64))))
 
 
 def steering(base, sycophant, fit, items, config: Config, progress: bool = True) -> dict:
