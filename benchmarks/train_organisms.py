@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         organism = train_organism(base, SPECS[name])
         trained = time.perf_counter() - started
+        save_organism(organism, args.out / f"{name}.safetensors")  # kept if the measurement fails
         measured = measure(organism, base, n=args.n)
         save_organism(organism, args.out / f"{name}.safetensors")
         plot_losses(organism, args.out / f"{name}_loss.png")
