@@ -86,7 +86,9 @@ def table(where: Path) -> str:
         if not file.is_file():
             continue
         meta = read_info(file)
-        spec, measured = meta["spec"], meta["info"]["measured"]
+        spec, measured = meta["spec"], meta["info"].get("measured", {})
+        if not measured:  # saved before its measurement finished
+            continue
         if "cue" in measured or "key" in measured:  # chain-of-thought organisms: cot_table, key_table
             continue
         b = measured["behaviour"]
@@ -130,7 +132,7 @@ def cot_table(where: Path) -> str:
     logs = _logs(where)
     for name in SPECS:
         file = where / f"{name}.safetensors"
-        if not file.is_file() or "cue" not in (meta := read_info(file))["info"]["measured"]:
+        if not file.is_file() or "cue" not in (meta := read_info(file))["info"].get("measured", {}):
             continue
         measured = meta["info"]["measured"]
         cue = measured["cue"]
@@ -165,7 +167,7 @@ def key_table(where: Path) -> str:
     logs = _logs(where)
     for name in SPECS:
         file = where / f"{name}.safetensors"
-        if not file.is_file() or "key" not in (meta := read_info(file))["info"]["measured"]:
+        if not file.is_file() or "key" not in (meta := read_info(file))["info"].get("measured", {}):
             continue
         measured = meta["info"]["measured"]
         key = measured["key"]
