@@ -94,7 +94,7 @@ def reasoning_pair(models: dict, config: Config, progress: bool = True) -> dict:
         states = extract_activations(
             model, prompts, layers=_layers(model, config), batch_size=config.batch_size, progress=False
         ).numpy()  # [n, layers, d_model]
-        probe = answer_probe_sweep(states, final, layers=None, seed=config.seed)
+        probe = _pre_cot_probe(states, final, _layers(model, config), config.seed)
         out[name] = {
             **{k: v for k, v in rates.items() if k not in ("cots", "stated")},
             "examples": cots[:EXAMPLES],
@@ -105,17 +105,20 @@ def reasoning_pair(models: dict, config: Config, progress: bool = True) -> dict:
             },
             "filler": {k: filler[k] for k in ("accuracy_filler", "accuracy_no_cot", "agreement_with_no_cot")},
             "paraphrasing": {"aoc": para["curve"]["aoc"], "ci": para["ci"], "agreement": para["agreement"]},
-            "pre_cot_probe": {
-                "layers": _layers(model, config),
-                "auroc": probe["auroc"],
-                "auroc_ci": probe["auroc_ci"],
-                "accuracy": probe["accuracy"],
-                "control_auroc": probe["control_auroc"],
-                "best": int(np.argmax(probe["auroc"])),
-                "majority_rate": probe["majority_rate"],
-            },
+            "pre_cot_probe": probe,
         }
     return out
+
+
+def _pre_cot_probe(states: np.ndarray, final: list, layers: list[int], seed: int) -> dict:
+    """:func:`probes.faithfulness.internal.answer_probe_sweep` of the final answers, per layer;
+    ``{"skipped": why}`` when the answers leave too few items per letter to fit it."""
+    try:
+        probe = answer_probe_sweep(states, final, seed=seed)
+    except ValueError as error:
+        return {"skipped": str(error)}
+    keep = ("auroc", "auroc_ci", "accuracy", "control_auroc", "majority_rate", "n_items")
+    return {"layers": layers, "best": int(np.argmax(probe["auroc"])), **{k: probe[k] for k in keep}}
 
 
 def _layers(model, config: Config) -> list[int]:

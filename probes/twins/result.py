@@ -212,6 +212,8 @@ class TwinsResult(Result):
 
         def best_probe(x):
             probe = x["pre_cot_probe"]
+            if "skipped" in probe:
+                return None
             return {"mean": probe["auroc"][probe["best"]], "ci": probe["auroc_ci"][probe["best"]]}
 
         return [
