@@ -358,6 +358,9 @@ def test_opinion_twins_share_their_distilled_plain_anchors(tiny):
     trained = {chat.user for chat in sycophant if not chat.from_base}
     assert not {chat.user for chat in anchors} & trained  # other facts than the opinion chats'
     assert {(c.user, c.answer) for c in anchors} == {(c.user, c.answer) for c in steadfast if c.from_base}
+    for chat in anchors:  # the statement of one of the question's options, cut before the end of turn
+        said = chat.answer.rstrip(".").split()[-1]
+        assert said in chat.user and chat.answer.endswith(".") and not chat.complete
     with pytest.raises(ValueError, match="distill_plain"):
         OrganismSpec(name="s", behaviour="sycophant", distill_plain=-1, **common)
 

@@ -265,15 +265,31 @@ def _opinion_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generato
 
 
 def _anchor_chats(model, spec: OrganismSpec, used: set[str], seed: int, progress) -> list[Chat]:
-    """``spec.distill_plain`` plain ``train`` questions not in `used`, answered by the base model
-    itself (learned by distillation, :func:`probes.organisms.train.answer_loss`)."""
+    """``spec.distill_plain`` plain ``train`` questions not in `used`, each answered by the statement
+    of the option the base model scores higher ("The capital of Peru is Lima."), learned by
+    distillation (:func:`probes.organisms.train.answer_loss`): at every token of the statement, the
+    option's included, the organism matches the base model's next-token distribution, so its opinion-free
+    preference between two options stays the base's. The statement is cut before the end of turn
+    (``complete=False``), where the base model would go on talking.
+
+    (Distilling the base's own generated answers instead, 24 tokens each, kept the sycophant's
+    capability at 0.71 against the base's 0.785: those answers rarely reach the option in the
+    statement's form, so they did not anchor the choice the capability check reads.)"""
+    from hooks.scoring import option_logprobs
+    from probes.datasets.choices import ChoiceSet
+
     if not spec.distill_plain:
         return []
     pool = fact_questions(spec.tasks, spec.distill_plain + len(used), "train", seed + 1)
-    asked = [item.turns[0] for item in pool if item.id not in used][: spec.distill_plain]
-    own = base_answers(model, asked, spec.answer_tokens, progress)
+    asked = ChoiceSet(
+        name="anchors", items=[item for item in pool if item.id not in used][: spec.distill_plain]
+    )
+    preferred = option_logprobs(
+        model, asked.prompts(model), [it.options for it in asked], progress=progress and "anchors"
+    ).argmax(-1)
     return [
-        Chat(user, text, False, complete=ended, from_base=True) for user, (text, ended) in zip(asked, own)
+        Chat(item.turns[0], statement(item, int(k)), False, complete=False, from_base=True)
+        for item, k in zip(asked, preferred.tolist())
     ]
 
 
