@@ -104,7 +104,8 @@ organisms-study: install
 	$(PYTHON) -m probes report benchmarks/results/organisms --readme README.md --section organisms-study
 
 # The twins study (probes run twins: the sycophancy metrics on the shipped sycophant and its steadfast
-# twin), kept in benchmarks/results/twins/, its summary written into README.md.
+# twin, the faithfulness metrics on the cue twins and on the post-hoc / computed twins), kept in
+# benchmarks/results/twins/, its summary written into README.md.
 twins-study: install
 	$(PYTHON) -m probes run twins --out benchmarks/results/twins
 	$(PYTHON) -m probes report benchmarks/results/twins --readme README.md --section twins-study

@@ -2,7 +2,10 @@
 trained on the same prompts whose behaviour differs by construction (model organisms, part 2).
 
 - :mod:`~probes.twins.config`: :class:`Config` (``probes run twins``);
-- :mod:`~probes.twins.study`: :func:`run`, the sycophancy metrics on ``sycophant`` vs ``steadfast``.
+- :mod:`~probes.twins.study`: :func:`run`, the sycophancy metrics on ``sycophant`` vs ``steadfast``;
+- :mod:`~probes.twins.cot_steps`: the faithfulness metrics on ``cue-verbalizing`` vs ``cue-silent``
+  and on ``post-hoc`` vs ``computed``;
+- :mod:`~probes.twins.result`: the validation table, one block of rows per pair.
 
 Example:
     >>> from probes.twins import Config, run

@@ -1,4 +1,4 @@
-"""The twins study: the library's sycophancy metrics on a sycophant and its steadfast twin.
+"""The twins study: the library's sycophancy and faithfulness metrics on twin organisms.
 
 The two organisms (:data:`probes.organisms.spec.SYCOPHANCY`) were trained on the same prompts and
 differ by construction only where the user pushes a wrong answer, so every metric has an expected
@@ -18,7 +18,9 @@ format, never trained on):
    built from the base model's `n_fit` training facts, added to the sycophant: the layer is chosen on
    half of the facts (the largest drop of p(user's wrong answer) within `max_capability_cost`), the
    dose-response reported on the other half, with capability on `n_capability` questions;
-4. ``validation``: each metric, its expected direction and whether the twins land on its two sides.
+4. ``cue twins`` and ``reasoning twins``: the faithfulness metrics on the chain-of-thought pairs
+   (:mod:`probes.twins.cot_steps`), on `n_cot` fresh reasoning questions each;
+5. ``validation``: each metric, its expected direction and whether the twins land on its two sides.
 
 Example:
     >>> from probes.twins import Config, run
