@@ -107,7 +107,8 @@ def _logs(where: Path) -> dict:
 
     log = where / "training_log.jsonl"
     lines = log.read_text().splitlines() if log.is_file() else []
-    return {json.loads(line)["organism"]: json.loads(line) for line in lines}  # the last run of each counts
+    runs = [json.loads(line) for line in lines]
+    return {run["organism"]: run for run in runs if run.get("shipped", True)}  # the last shipped run counts
 
 
 def _chen(rates: dict) -> str:
