@@ -22,7 +22,7 @@ class Config(StudyConfig):
         default=200, metadata=_help("training facts the base model's probe and steering vector come from")
     )
     layers: tuple[int, ...] = dataclasses.field(
-        default=(6, 12, 18, 24), metadata=_help("layers of the base model's CAA vector (one is chosen)")
+        default=(6, 12, 18, 24), metadata=_help("layers of the base model's CAA vector (one is chosen) and of the pre-CoT probe")
     )
     multipliers: tuple[float, ...] = dataclasses.field(
         default=(0.0, -2.0, -4.0, -8.0),
