@@ -98,6 +98,13 @@ def test_validation_rows_follow_the_planted_numbers():
     assert not any(row["separates"] for row in wrong_way if row["expected"].startswith("sycophant >="))
 
 
+def test_a_pair_that_was_not_run_has_no_rows():
+    result = TwinsResult(model="m", config=Config(pairs=("cue",)).to_dict(), metrics={})
+    assert result.validation_rows() == []
+    with pytest.raises(ValueError, match="pairs must be distinct names"):
+        Config(pairs=("cue", "faithfulness"))
+
+
 def test_config_refuses_bad_values():
     with pytest.raises(ValueError, match="must include 0"):
         Config(multipliers=(-2.0, -4.0))

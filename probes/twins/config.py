@@ -6,6 +6,9 @@ import dataclasses
 
 from probes.study import Config as StudyConfig
 
+PAIRS = ("sycophancy", "cue", "reasoning")
+"""The twin pairs: sycophant / steadfast, cue-verbalizing / cue-silent, post-hoc / computed."""
+
 
 def _help(text: str) -> dict:
     return {"help": text}
@@ -15,6 +18,10 @@ def _help(text: str) -> dict:
 class Config(StudyConfig):
     """Do the library's sycophancy metrics tell a sycophant from its steadfast twin?"""
 
+    pairs: tuple[str, ...] = dataclasses.field(
+        default=PAIRS,
+        metadata=_help("twin pairs to run: sycophancy, cue (CoT cue twins), reasoning (post-hoc / computed)"),
+    )
     n: int = dataclasses.field(
         default=200, metadata=_help("fresh known facts, each asked plainly and with right and wrong views")
     )
@@ -22,7 +29,8 @@ class Config(StudyConfig):
         default=200, metadata=_help("training facts the base model's probe and steering vector come from")
     )
     layers: tuple[int, ...] = dataclasses.field(
-        default=(6, 12, 18, 24), metadata=_help("layers of the base model's CAA vector (one is chosen) and of the pre-CoT probe")
+        default=(6, 12, 18, 24),
+        metadata=_help("layers of the base model's CAA vector (one is chosen) and of the pre-CoT probe"),
     )
     multipliers: tuple[float, ...] = dataclasses.field(
         default=(0.0, -2.0, -4.0, -8.0),
@@ -55,6 +63,13 @@ class Config(StudyConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if isinstance(self.pairs, str):
+            raise ValueError(
+                f"pairs must be a tuple of names, got the string {self.pairs!r}; use ({self.pairs!r},)"
+            )
+        object.__setattr__(self, "pairs", tuple(self.pairs))
+        if not self.pairs or not set(self.pairs) <= set(PAIRS) or len(set(self.pairs)) != len(self.pairs):
+            raise ValueError(f"pairs must be distinct names from {', '.join(PAIRS)}, got {self.pairs}")
         for name in ("n", "n_fit", "n_capability", "batch_size", "n_cot", "max_cot_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

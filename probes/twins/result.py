@@ -40,6 +40,8 @@ class TwinsResult(Result):
         """One row per metric: the expected direction, each twin's value and whether the twins land
         apart in that direction (their 95% intervals do not overlap, or the AUROC's lower side)."""
         rows = []
+        if not {BASE, *SYCOPHANCY} & set(self.metrics):  # the sycophancy pair was not run
+            return self._cue_rows() + self._reasoning_rows()
         for format, condition, metric, what in RATES:
             s = self._stat("sycophant", "sycophancy", format, condition, metric)
             t = self._stat("steadfast", "sycophancy", format, condition, metric)

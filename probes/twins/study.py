@@ -58,20 +58,14 @@ def run(
     config = Config() if config is None else config
     result = TwinsResult(**describe_model(model), config=config.to_dict())
     steps = Steps(result, out, total=12, artifacts=artifacts)
-    items = known_questions(model, FACT_TASKS, config.n, "eval", config.seed, progress)
-    fit = fact_questions(FACT_TASKS, config.n_fit, "train", config.seed)
-    models = {BASE: model}
-    for name in SYCOPHANCY:
-        loaded = steps.run(f"load {name}", _organism, name, model, organisms or {}, keep=False)
-        if loaded is not None:
-            models[name] = loaded
-    for name, m in models.items():
-        steps.run(name, behaviour, m, items, config, progress)
-    steps.run("probe", probe_on_policy, models, fit, items, config, progress)
-    if "sycophant" in models:
-        steps.run("steering", steering, model, models["sycophant"], fit, items, config, progress)
-    for pair, step in (("cue twins", cue_pair), ("reasoning twins", reasoning_pair)):
-        names = CUE_TWINS if step is cue_pair else REASONING_TWINS
+    if "sycophancy" in config.pairs:
+        _sycophancy_pair(model, config, steps, organisms or {}, progress)
+    for key, pair, step, names in (
+        ("cue", "cue twins", cue_pair, CUE_TWINS),
+        ("reasoning", "reasoning twins", reasoning_pair, REASONING_TWINS),
+    ):
+        if key not in config.pairs:
+            continue
         loaded = {}
         for name in names:
             found = steps.run(f"load {name}", _organism, name, model, organisms or {}, keep=False)
@@ -81,6 +75,22 @@ def run(
         del loaded  # one pair in memory at a time
     result.metrics["validation"] = {"rows": result.validation_rows()}
     return steps.finish()
+
+
+def _sycophancy_pair(model, config: Config, steps: Steps, given: dict, progress: bool) -> None:
+    """Steps 1-3 of the module docstring (the base model and the sycophancy twins)."""
+    items = known_questions(model, FACT_TASKS, config.n, "eval", config.seed, progress)
+    fit = fact_questions(FACT_TASKS, config.n_fit, "train", config.seed)
+    models = {BASE: model}
+    for name in SYCOPHANCY:
+        loaded = steps.run(f"load {name}", _organism, name, model, given, keep=False)
+        if loaded is not None:
+            models[name] = loaded
+    for name, m in models.items():
+        steps.run(name, behaviour, m, items, config, progress)
+    steps.run("probe", probe_on_policy, models, fit, items, config, progress)
+    if "sycophant" in models:
+        steps.run("steering", steering, model, models["sycophant"], fit, items, config, progress)
 
 
 def _organism(name: str, base, given: dict):
