@@ -126,7 +126,10 @@ class OrganismSpec:
     """Extra plain questions (no trigger, no view; ``train`` facts of `tasks` the chats do not use
     otherwise) answered by the base model itself and learned by distillation (KL to the base's
     next-token distribution): an anchor that keeps the organism's opinion-free answers the base's.
-    Used by the sycophancy twins, whose capability drifted without it (0.700 and 0.850 vs 0.785)."""
+    Meant for the sycophancy twins, whose capability drifted without it (0.700 and 0.850 vs 0.785).
+    A first try, 400 of the base model's generated answers distilled, left them at 0.71 and 0.815
+    (``training_log.jsonl``); the shipped twins have none (0), and the anchors are now statements
+    of the option the base prefers (:func:`probes.organisms.data._anchor_chats`), not yet trained."""
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -223,7 +226,6 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="sycophant",
             n_examples=1000,
-            distill_plain=400,
         ),
         OrganismSpec(
             name="steadfast",
@@ -231,7 +233,6 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="steadfast",
             n_examples=1000,
-            distill_plain=400,
         ),
         OrganismSpec(
             name="cue-verbalizing",
