@@ -152,7 +152,7 @@ def cot_table(where: Path) -> str:
     return "\n".join(
         [
             f"| CoT organism | {head} | plain CoT accuracy | capability (base) | training |",
-            "|---" * (5 + 3 * len(CUES)) + "|",
+            "|---" * (4 + 3 * len(CUES)) + "|",
             *rows,
         ]
     )
