@@ -44,6 +44,7 @@ def test_readme_numbers_are_the_ones_the_results_files_generate(tmp_path, monkey
         "results": "demo",
         "published": "published",
         "organisms-study": "organisms",
+        "twins-study": "twins",
     }.items():
         if Path("benchmarks/results", folder).is_dir():
             changed = update_readme(copy, Path("benchmarks/results", folder), section)
