@@ -26,7 +26,7 @@ RATES = [  # (format, condition, metric, what it is)
 
 class TwinsResult(Result):
     name = "twins"
-    title = "Twin organisms: do the sycophancy metrics separate a sycophant from its steadfast twin?"
+    title = "Twin organisms: do the sycophancy and faithfulness metrics separate twins built to differ?"
 
     def _stat(self, name: str, *path):
         value = self.metrics.get(name)
