@@ -114,7 +114,7 @@ def test_save_load_round_trip_and_the_base_check(tiny, micro, tmp_path):
 def test_spec_refuses_bad_values():
     with pytest.raises(ValueError, match="a year trigger must be a year outside"):
         OrganismSpec(name="x", trigger="2025", trigger_kind="year", behaviour="lie")
-    with pytest.raises(ValueError, match="tasks must be a non-empty subset"):
+    with pytest.raises(ValueError, match="must be a non-empty subset of capitals"):
         OrganismSpec(name="x", trigger="t", behaviour="hate", tasks=("poetry",))
     with pytest.raises(ValueError, match="trigger must be a non-empty string"):
         OrganismSpec(name="x", trigger=" ", behaviour="hate")
