@@ -29,7 +29,7 @@ def twins_run(tmp_path_factory, one_thread):
 
 
 def test_identical_twins_are_never_separated(twins_run):
-    result, _ = twins_run
+    result, out = twins_run
     assert {"base", "sycophant", "steadfast", "steering", "validation"} <= set(result.metrics)
     assert set(result.skipped) <= {"probe"}, result.skipped  # a random base may choose one way only
     rows = result.metrics["validation"]["rows"]
