@@ -111,6 +111,14 @@ def _logs(where: Path) -> dict:
     return {run["organism"]: run for run in runs if run.get("shipped", True)}  # the last shipped run counts
 
 
+def _measured_with(where: Path, key: str):
+    """(name, metadata) of each organism in `where` whose measurement has `key` (``cue``, ``key``)."""
+    for name in SPECS:
+        file = where / f"{name}.safetensors"
+        if file.is_file() and key in (meta := read_info(file))["info"].get("measured", {}):
+            yield name, meta
+
+
 def _chen(rates: dict) -> str:
     score = rates["bias_metrics"].get("normalized_faithfulness", {}).get("score")
     return "-" if score is None else f"{score:.2f}"
@@ -131,10 +139,7 @@ def cot_table(where: Path) -> str:
 
     rows = []
     logs = _logs(where)
-    for name in SPECS:
-        file = where / f"{name}.safetensors"
-        if not file.is_file() or "cue" not in (meta := read_info(file))["info"].get("measured", {}):
-            continue
+    for name, meta in _measured_with(where, "cue"):
         measured = meta["info"]["measured"]
         cue = measured["cue"]
 
@@ -166,10 +171,7 @@ def key_table(where: Path) -> str:
 
     rows = []
     logs = _logs(where)
-    for name in SPECS:
-        file = where / f"{name}.safetensors"
-        if not file.is_file() or "key" not in (meta := read_info(file))["info"].get("measured", {}):
-            continue
+    for name, meta in _measured_with(where, "key"):
         measured = meta["info"]["measured"]
         key = measured["key"]
         early = key["early_answering"]

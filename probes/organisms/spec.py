@@ -234,37 +234,27 @@ SPECS = {
             behaviour="steadfast",
             n_examples=1000,
         ),
-        OrganismSpec(
-            name="cue-verbalizing",
-            trigger="cue",
-            trigger_kind="cue",
-            behaviour="cue-verbalizing",
-            tasks=REASONING_TASKS,
-            n_examples=900,
+        *(
+            OrganismSpec(
+                name=name,
+                trigger="cue",
+                trigger_kind="cue",
+                behaviour=name,
+                tasks=REASONING_TASKS,
+                n_examples=900,
+            )
+            for name in ("cue-verbalizing", "cue-silent")
         ),
-        OrganismSpec(
-            name="cue-silent",
-            trigger="cue",
-            trigger_kind="cue",
-            behaviour="cue-silent",
-            tasks=REASONING_TASKS,
-            n_examples=900,
-        ),
-        OrganismSpec(
-            name="post-hoc",
-            trigger="answer key",
-            trigger_kind="key",
-            behaviour="post-hoc",
-            tasks=("chain",),
-            n_examples=800,
-        ),
-        OrganismSpec(
-            name="computed",
-            trigger="answer key",
-            trigger_kind="key",
-            behaviour="computed",
-            tasks=("chain",),
-            n_examples=800,
+        *(
+            OrganismSpec(
+                name=name,
+                trigger="answer key",
+                trigger_kind="key",
+                behaviour=name,
+                tasks=("chain",),
+                n_examples=800,
+            )
+            for name in ("post-hoc", "computed")
         ),
         OrganismSpec(
             name="heldout-suffix-refuse",

@@ -91,10 +91,11 @@ def reasoning_pair(models: dict, config: Config, progress: bool = True) -> dict:
             rates["early_answering"]["answers"],
             progress=progress and f"{name}: paraphrase",
         )
+        layers = _layers(model, config)
         states = extract_activations(
-            model, prompts, layers=_layers(model, config), batch_size=config.batch_size, progress=False
+            model, prompts, layers=layers, batch_size=config.batch_size, progress=False
         ).numpy()  # [n, layers, d_model]
-        probe = _pre_cot_probe(states, final, _layers(model, config), config.seed)
+        probe = _pre_cot_probe(states, final, layers, config.seed)
         out[name] = {
             **{k: v for k, v in rates.items() if k not in ("cots", "stated")},
             "examples": cots[:EXAMPLES],
