@@ -30,6 +30,8 @@ _WHERE = {
     "SpanActivations": "hooks.spans",
     "steer": "hooks.steering",
     "ActivationStore": "hooks.store",
+    "VLLMModel": "hooks.vllm_engine",
+    "BackendError": "hooks.vllm_engine",
 }
 
 __all__ = sorted(_WHERE)

@@ -25,6 +25,7 @@ from hooks.positions import Position, TokenRanges, check_position, resolve_posit
 from hooks.spans import SpanActivations
 from hooks.store import ActivationStore, fingerprint, requested_layers
 from hooks.tokens import Encoded, encode, left_pad, pad_id_of, prompt_kind
+from hooks.vllm_engine import is_served, unsupported
 
 
 @no_type_check  # every argument is checked below, so users meet the same errors with or without beartype
@@ -67,6 +68,8 @@ def extract_activations(
     position = check_position(position)
     _check_device(out_device)
     layer_list = resolve_layers(requested_layers(layers), model.cfg.n_layers)
+    if is_served(model) and site != "resid_post":
+        raise unsupported(f"site {site!r} (the vLLM backend reads resid_post only)")
     names = hook_names_for(model, layer_list, site)
     run = _Run(model, prompts, names, layer_list, position, batch_size, out_device)
     chunks = range(0, len(prompts), shard_size)
@@ -141,8 +144,8 @@ class _Run:
     def __init__(self, model, prompts, names, layers, position, batch_size, out_device):
         self.model, self.prompts, self.names, self.position = model, prompts, names, position
         self.batch_size, self.out_device = batch_size, out_device
-        self.stop_after = names[int(np.argmax(layers))]
-        self.device = next(model.parameters()).device
+        self.stop_after, self.layers = names[int(np.argmax(layers))], layers
+        self.device = torch.device("cpu") if is_served(model) else next(model.parameters()).device
         self.pad_id = pad_id_of(model.tokenizer)
 
     def chunk(self, first: int, stop: int, bar) -> Tensor | SpanActivations:
@@ -175,9 +178,12 @@ class _Run:
         shift = tokens.shape[1] - np.asarray([len(row) for row in ids])
         start = torch.as_tensor(ranges.start + shift, device=self.device)
         end = torch.as_tensor(ranges.end + shift, device=self.device)
-        per_layer = capture_batch(
-            self.model, tokens, mask, self.names, start, end, ranges.reduce, self.stop_after
-        )
+        if is_served(self.model):
+            per_layer = self.model.capture(ids, self.layers, start, end, ranges.reduce)
+        else:
+            per_layer = capture_batch(
+                self.model, tokens, mask, self.names, start, end, ranges.reduce, self.stop_after
+            )
         return torch.stack(per_layer, dim=1).to(self.out_device)
 
     def _check_tokens(self, encoded: Encoded, first: int) -> None:

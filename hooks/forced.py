@@ -42,6 +42,7 @@ from hooks.kv_check import require_kv_cache
 from hooks.names import hook_name
 from hooks.prefill import MIN_SHARED, layout, prefix_cache
 from hooks.tokens import encode, left_pad, pad_id_of
+from hooks.vllm_engine import is_served, unsupported
 
 
 @dataclass
@@ -105,6 +106,8 @@ def forced_answers(
     of a batch starts with (up to the earliest cut) are computed once (:mod:`hooks.prefill`).
     """
     cue_ids, targets = _check(model, contexts, cuts, cue, letters)
+    if is_served(model):
+        return _forced_served(model, contexts, cuts, cue_ids, targets, letters, layers, lens)
     require_kv_cache(model)
     device = next(model.parameters()).device
     n_layers = model.cfg.n_layers
@@ -161,6 +164,23 @@ def forced_answers(
         if lens:
             _store(out.lens, batch, cuts, torch.cat([r[1] for r in results]))
     return out.done(letters)
+
+
+def _forced_served(model, contexts, cuts, cue_ids, targets, letters, layers, lens) -> ForcedAnswers:
+    """:func:`forced_answers` on a vLLM engine: each letter's log-probability after each cut + cue,
+    read from the engine's prompt log-probabilities (its prefix cache shares the common tokens)."""
+    if lens:
+        raise unsupported("the logit lens (lens=True)")
+    sequences = [
+        list(ids[:c]) + cue_ids + [t] for ids, cs in zip(contexts, cuts) for c in cs for t in targets
+    ]
+    read = torch.tensor([lp[-1] for lp in model.prompt_logprobs(sequences)]).reshape(-1, len(targets))
+    logprobs = list(read.split([len(cs) for cs in cuts]))
+    states = None
+    if layers is not None:
+        found = model.residuals(contexts, list(layers))  # per context [layer, seq, d_model]
+        states = [act[:, [c - 1 for c in cs]].transpose(0, 1) for act, cs in zip(found, cuts)]
+    return ForcedAnswers(letters, logprobs, states, None)
 
 
 def forced_answers_naive(

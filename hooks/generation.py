@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from hooks.kv_check import require_kv_cache
 from hooks.prefill import MIN_SHARED, layout, prefix_cache
 from hooks.tokens import encode, left_pad, pad_id_of
+from hooks.vllm_engine import is_served
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def generate(
         raise ValueError(
             f"prompt plus {max_new_tokens} new tokens reaches {longest} > n_ctx={model.cfg.n_ctx}"
         )
+    if is_served(model):
+        return _generate_served(model, prompts, ids, max_new_tokens, temperature, top_p, seed, eos, progress)
     if use_cache:
         require_kv_cache(model)
     device = next(model.parameters()).device
@@ -110,6 +113,26 @@ def generate(
 
 
 @torch.no_grad()
+def _generate_served(model, prompts, ids, max_new_tokens, temperature, top_p, seed, eos, progress):
+    """:func:`generate` on a vLLM engine: it batches by itself; chunks only feed the progress bar."""
+    results = []
+    chunk = 256
+    label = progress if isinstance(progress, str) else "generate"
+    for first in tqdm(range(0, len(ids), chunk), desc=label, disable=not progress):
+        done = model.complete(
+            ids[first : first + chunk],
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed + first,
+            eos_token_id=eos,
+        )
+        for i, (new, stopped) in enumerate(done, start=first):
+            text = model.tokenizer.decode(new, skip_special_tokens=True)
+            results.append(Generation(prompts[i], text, tuple(new), stopped))
+    return results
+
+
 def _generate_batch(model, ids, max_new_tokens, temperature, top_p, eos, rng, device, use_cache, share):
     if use_cache:
         lay = layout(model, ids, min_shared=MIN_SHARED if share else None)

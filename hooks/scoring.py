@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 from hooks.capture import final_normalized
 from hooks.tokens import encode, left_pad, pad_id_of
+from hooks.vllm_engine import is_served
 
 
 def option_ids(model, prompts: Sequence[str], options: Sequence[Sequence[str]]) -> list[list[list[int]]]:
@@ -85,6 +86,8 @@ def option_logprobs(
     too_long = [len(k) for k in keys if len(k) > n_ctx]
     if too_long:
         raise ValueError(f"{len(too_long)} prompt+option sequences exceed the model's n_ctx={n_ctx}")
+    if is_served(model):
+        return _served_scores(model, ids, n_prompt).reshape(len(prompts), len(options[0]))
     needs: list[list[int]] = [[] for _ in keys]  # indices into `wanted` served by each row
     for index, (row, _, _) in enumerate(wanted):
         needs[row].append(index)
@@ -118,3 +121,11 @@ def option_logprobs(
             for (index, _), value in zip(served, sums):
                 scores[index] = value.sum()
     return scores.reshape(len(prompts), len(options[0]))
+
+
+def _served_scores(model, ids: list[list[list[int]]], n_prompt: list[int]) -> Float[Tensor, " n_times_k"]:
+    """Option scores from a vLLM engine's prompt log-probabilities (it batches by itself)."""
+    full = [seq for per_option in ids for seq in per_option]
+    starts = [n_prompt[i] for i, per_option in enumerate(ids) for _ in per_option]
+    logprobs = model.prompt_logprobs(full)  # entry t - 1 is log p(token t | tokens < t)
+    return torch.tensor([sum(lp[start - 1 :]) for lp, start in zip(logprobs, starts)])

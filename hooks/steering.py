@@ -53,6 +53,7 @@ from torch import Tensor
 
 from hooks.names import HOOK_PATTERN, SITES
 from hooks.vector import Direction, as_real
+from hooks.vllm_engine import is_served, served_steering, steered_block
 
 Mode = Literal["add", "project", "project_then_add"]
 MODES = ("add", "project", "project_then_add")
@@ -86,9 +87,15 @@ def steer(
         raise ValueError("mode='project' only removes the direction; use 'project_then_add' to also add")
     positions = check_positions(positions)
     for vector in vectors:
+        if is_served(model):
+            steered_block(vector.hook)  # the engine adds at block outputs only
         _check_fits(model, vector, check_model)
         if mode != "add" and not vector.direction.any():
             raise ValueError(f"mode={mode!r} projects onto the vector's direction, but the vector is zero")
+    if is_served(model):
+        with served_steering(model, vectors, multipliers, mode, positions):
+            yield
+        return
     tracker = None if isinstance(positions, str) and positions == "all" else _Generation()
     hooks = [
         (vector.hook, _SteeringHook(vector.direction, m, mode, positions, tracker))

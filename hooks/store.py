@@ -30,6 +30,7 @@ from torch import Tensor
 from hooks.atomic import write_atomically
 from hooks.positions import Position, Span
 from hooks.spans import SpanActivations
+from hooks.vllm_engine import is_served
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -46,14 +47,20 @@ def fingerprint(model, prompts: list, layers: list[int], site: str, position: Po
     return {
         "model": str(model.cfg.model_name),
         "d_model": int(model.cfg.d_model),
-        "dtype": ",".join(sorted({str(p.dtype) for p in model.parameters()})),
-        "weights_sha256": weights_fingerprint(model),
+        "dtype": _dtypes(model),
+        "weights_sha256": model.fingerprint() if is_served(model) else weights_fingerprint(model),
         "layers": layers,
         "site": site,
         "position": hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16],
         "prompts_sha256": digest.hexdigest(),
         "n_prompts": len(prompts),
     }
+
+
+def _dtypes(model) -> str:
+    if is_served(model):
+        return str(model.cfg.dtype)
+    return ",".join(sorted({str(p.dtype) for p in model.parameters()}))
 
 
 def weights_fingerprint(model, sample: int = 1024) -> str:

