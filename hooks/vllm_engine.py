@@ -7,11 +7,12 @@ request. The library's calls take it where they take a TransformerBridge:
 - :func:`hooks.extract_activations` at ``resid_post`` (any layers, positions and spans, shards);
 - :func:`hooks.generate` (greedy or sampled), steered inside :func:`hooks.steer` (``mode="add"``,
   ``positions="all"`` or ``"after_prompt"``);
-- :func:`hooks.option_logprobs` (option scoring) from the engine's prompt log-probabilities.
+- :func:`hooks.option_logprobs` and :func:`hooks.forced_answers` (letters, states and the logit
+  lens) from the engine's prompt log-probabilities and residual stream.
 
 What only a Python hook can do (``model.hooks``, ``run_with_cache``, other hook sites, projecting a
-direction out, forced answers read inside the forward pass) raises :class:`BackendError`, which names
-the TransformerLens backend. The library writes no engine code: capture and steering are vllm-lens',
+direction out, steering from a given position) raises :class:`BackendError`, which names the
+TransformerLens backend. The library writes no engine code: capture and steering are vllm-lens',
 batching and parallelism vLLM's.
 
 Example:
@@ -107,7 +108,7 @@ class VLLMModel:
         engine.setdefault("enforce_eager", True)
         self.path = str(path)
         self.llm = vllm.LLM(model=self.path, dtype=dtype, seed=seed, **engine)
-        self.tokenizer = self.llm.get_tokenizer()
+        self.tokenizer = _bridge_tokenizer(self.llm.get_tokenizer())
         hf = self.llm.llm_engine.model_config.hf_config
         self.cfg = ServedConfig(
             model_name=Path(self.path).name if Path(self.path).exists() else self.path,
@@ -232,6 +233,34 @@ class VLLMModel:
             for out, row in zip(outputs, ids)
         ]
 
+    def last_residuals(
+        self, ids: Sequence[Sequence[int]], chunk: int = 16
+    ) -> Float[Tensor, "n layer d_model"]:
+        """The residual stream after every block at the last token of each sequence."""
+        layers = list(range(self.cfg.n_layers))
+        kept = []
+        for first in range(0, len(ids), chunk):  # all layers at all positions: keep one chunk at a time
+            kept += [act[:, -1] for act in self.residuals(ids[first : first + chunk], layers)]
+        return torch.stack(kept)
+
+    def logit_lens(
+        self, resid: Float[Tensor, "n layer d_model"], token_ids: Sequence[int]
+    ) -> Float[Tensor, "n layer k"]:
+        """Log-softmax over `token_ids` of each state through the final norm and the unembedding.
+
+        The final norm and the unembedding rows are read from the model's own weight files into
+        its own Hugging Face norm module (built on the meta device, so nothing else is loaded).
+        """
+        norm, unembed = self._head()
+        with torch.no_grad():
+            logits = norm(resid.float()) @ unembed[list(token_ids)].T
+        return logits.float().log_softmax(-1)
+
+    def _head(self):
+        if getattr(self, "_head_cache", None) is None:
+            self._head_cache = _final_norm_and_unembedding(self.path)
+        return self._head_cache
+
     def _run(self, ids: Sequence[Sequence[int]], params: list) -> list:
         """One engine call: token-id prompts with their own sampling parameters, outputs in order."""
         from vllm.inputs import TokensPrompt
@@ -250,28 +279,51 @@ class VLLMModel:
         return digest.hexdigest()
 
     def _steering(self, extra: dict, prompt_length: int, max_new_tokens: int) -> dict:
-        """`extra` plus the active steering vectors in vllm-lens' form, for one request."""
-        from vllm_lens import SteeringVector
+        """`extra` plus the active steering in vllm-lens' form, for one request.
 
-        vectors = []
-        after = list(range(prompt_length, prompt_length + max_new_tokens))
+        ``"all"`` is a vllm-lens steering vector. ``"after_prompt"`` is a vllm-lens hook that lets the
+        request's first pass through the block (the prompt: vllm-lens bypasses the prefix cache for
+        hooked requests, so it is one whole prefill) go by and adds the vector on every later pass (one
+        generated token each). vllm-lens' own position-specific vectors cannot do it here: version
+        1.3.0 looks up ``seq_lens`` on the per-layer dict that vLLM 0.32 passes as attention
+        metadata, so it counts every decoding step from position 0.
+        """
+        from vllm_lens import Hook, SteeringVector
+
+        vectors, hooks = [], []
         for push in self.pushes:
             direction = push.direction.to(self.cfg.dtype)
             if push.positions == "all":
                 vectors.append(
                     SteeringVector(activations=direction[None], layer_indices=[push.layer], scale=push.scale)
                 )
-            elif after:  # one row per generated position: vllm-lens' position-specific form
-                tiled = direction.expand(len(after), -1).contiguous()[None]
-                vectors.append(
-                    SteeringVector(
-                        activations=tiled,
-                        layer_indices=[push.layer],
-                        scale=push.scale,
-                        position_indices=after,
-                    )
-                )
-        return {**extra, "apply_steering_vectors": vectors} if vectors else extra
+            else:
+                self._check_one_prefill(prompt_length)
+                hooks.append(Hook(fn=_AddAfterPrompt(direction, push.scale), layer_indices=[push.layer]))
+        added = {"apply_steering_vectors": vectors} if vectors else {}
+        return {**extra, **added, **({"apply_hooks": hooks} if hooks else {})}
+
+    def _check_one_prefill(self, prompt_length: int) -> None:
+        budget = self.llm.llm_engine.vllm_config.scheduler_config.max_num_batched_tokens
+        if prompt_length > budget:
+            raise BackendError(
+                f"positions='after_prompt' needs each prompt in one prefill step: a prompt of "
+                f"{prompt_length} "
+                f"tokens exceeds max_num_batched_tokens={budget}; raise it when loading the model"
+            )
+
+
+class _AddAfterPrompt:
+    """A vllm-lens hook (one block, one request): the first pass is the prompt, later ones add the vector."""
+
+    def __init__(self, direction: Float[Tensor, " d_model"], scale: float):
+        self.direction, self.scale = direction, scale
+
+    def __call__(self, context, hidden: Float[Tensor, "seq d_model"]) -> Tensor | None:
+        if not context.saved.get("prompt_seen"):
+            context.saved["prompt_seen"] = True
+            return None
+        return hidden + self.scale * self.direction.to(hidden.device, hidden.dtype)
 
 
 def steered_block(hook: str) -> int:
@@ -304,3 +356,45 @@ def served_steering(model: VLLMModel, vectors, multipliers: list[float], mode: s
         yield
     finally:
         del model.pushes[len(model.pushes) - len(pushes) :]
+
+
+def _final_norm_and_unembedding(path: str) -> tuple[torch.nn.Module, Float[Tensor, "vocab d_model"]]:
+    """The model's final norm (its own module class, float32) and its unembedding matrix, from `path`."""
+    import json
+
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    folder = Path(path)
+    if not folder.is_dir():
+        from huggingface_hub import snapshot_download
+
+        folder = Path(
+            snapshot_download(path, allow_patterns=["*.json", "*.safetensors"], local_files_only=True)
+        )
+    config = AutoConfig.from_pretrained(folder)
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config)
+    norm = getattr(skeleton.base_model, "norm", None)
+    if norm is None:
+        raise unsupported(f"the logit lens on {type(skeleton).__name__} (no final norm at base_model.norm)")
+    prefix = skeleton.base_model_prefix
+    index = folder / "model.safetensors.index.json"
+    where = json.loads(index.read_text())["weight_map"] if index.exists() else {}
+    wanted = {f"{prefix}.norm.{name}" for name, _ in norm.named_parameters()}
+    unembed_key = f"{prefix}.embed_tokens.weight" if config.tie_word_embeddings else "lm_head.weight"
+    tensors = {}
+    for key in [*wanted, unembed_key]:
+        with safe_open(str(folder / where.get(key, "model.safetensors")), framework="pt") as handle:
+            tensors[key] = handle.get_tensor(key).float()
+    norm = norm.to_empty(device="cpu").float()
+    norm.load_state_dict({key.removeprefix(f"{prefix}.norm."): tensors[key] for key in wanted})
+    return norm.eval(), tensors[unembed_key]
+
+
+def _bridge_tokenizer(tokenizer):
+    """`tokenizer` with TransformerBridge's convention (BOS prepended where the model has one), so a
+    prompt is the same tokens on both backends."""
+    from transformer_lens.utilities.tokenize_utils import get_tokenizer_with_bos
+
+    return get_tokenizer_with_bos(tokenizer)

@@ -28,6 +28,38 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="model name (default: %(default)s)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default: %(default)s)")
     parser.add_argument("--dtype", default="float32", choices=DTYPES, help="weights (default: %(default)s)")
+    parser.add_argument(
+        "--backend",
+        default="transformer_lens",
+        choices=("transformer_lens", "vllm"),
+        help="engine: TransformerLens' TransformerBridge, or vLLM for scale-out (make install-vllm)",
+    )
+    parser.add_argument(
+        "--n-devices", type=int, default=None, help="transformer_lens: split the model over this many GPUs"
+    )
+    parser.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm: GPUs per model replica")
+    parser.add_argument("--pipeline-parallel-size", type=int, default=None, help="vllm: pipeline stages")
+
+
+def load_from_args(args: argparse.Namespace):
+    """The model the options of :func:`add_model_options` describe."""
+    import torch
+
+    import probes
+
+    options = {"backend": args.backend, "dtype": getattr(torch, args.dtype)}
+    parallel = {
+        "tensor_parallel_size": args.tensor_parallel_size,
+        "pipeline_parallel_size": args.pipeline_parallel_size,
+    }
+    parallel = {k: v for k, v in parallel.items() if v is not None}
+    if args.backend == "vllm":
+        return probes.load_model(args.model, device=args.device, **options, **parallel)
+    if parallel:
+        raise ValueError(f"{', '.join(parallel)} need --backend vllm; --n-devices splits a TransformerBridge")
+    if args.n_devices is not None:
+        return probes.load_model(args.model, n_devices=args.n_devices, **options)
+    return probes.load_model(args.model, device=args.device, **options)
 
 
 def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
@@ -155,12 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         parser.error(problem)
 
-    import torch
-
-    import probes
     from probes.runner import run_studies, write_report
 
-    model = probes.load_model(args.model, device=args.device, dtype=getattr(torch, args.dtype))
+    try:
+        model = load_from_args(args)
+    except (ImportError, ValueError) as error:
+        parser.error(str(error))
     artifacts = False if args.no_artifacts else args.artifacts
     results = run_studies(
         names,

@@ -15,6 +15,7 @@ import torch
 
 import probes
 from hooks import BackendError, Span, extract_activations, forced_answers, generate, option_logprobs, steer
+from hooks.tokens import encode
 from hooks.vllm_engine import ServedConfig, VLLMModel
 from probes import SteeringVector
 
@@ -160,10 +161,11 @@ def test_steering_matches_transformer_bridge_at_the_steered_layer(served, smol):
     direction = torch.randn(576, generator=torch.Generator().manual_seed(0))
     vector = SteeringVector(direction, "blocks.6.hook_resid_post", str(smol.cfg.model_name))
     for multiplier in (0.0, 4.0):
+        every = Span(start=0, reduce=None)  # every token of every prompt
         with steer(smol, vector, multiplier):
-            want = extract_activations(smol, PROMPTS, layers=[6, 9], position=Span(), progress=False)
+            want = extract_activations(smol, PROMPTS, layers=[6, 9], position=every, progress=False).values
         with steer(served, vector, multiplier, check_model=False):
-            got = extract_activations(served, PROMPTS, layers=[6, 9], position=Span(), progress=False)
+            got = extract_activations(served, PROMPTS, layers=[6, 9], position=every, progress=False).values
         assert relative(got[:, 0], want[:, 0]) <= TOLERANCE, multiplier
         assert relative(got[:, 1], want[:, 1]) <= 1e-4, multiplier  # three blocks later
 
@@ -180,8 +182,24 @@ def test_steered_generation_at_zero_is_unsteered_and_a_push_changes_the_text(ser
             zero = generate(served, prompts, max_new_tokens=16, progress=False)
         with steer(served, vector, 40.0, positions=positions, check_model=False):
             pushed = generate(served, prompts, max_new_tokens=16, progress=False)
-        assert [g.tokens for g in zero] == [g.tokens for g in plain]
-        assert sum(p.tokens != g.tokens for p, g in zip(pushed, plain)) >= 2, positions
+        assert [g.token_ids for g in zero] == [g.token_ids for g in plain]
+        assert sum(p.token_ids != g.token_ids for p, g in zip(pushed, plain)) >= 2, positions
+
+
+@pytest.mark.vllm
+@needs_vllm
+@pytest.mark.parametrize("positions", ["all", "after_prompt"])
+def test_steered_generation_matches_transformer_bridge(served, smol, positions):
+    prompts = ["The capital of France is", "Question: What is 7 times 8?\nAnswer:"]
+    direction = torch.randn(576, generator=torch.Generator().manual_seed(1))
+    vector = SteeringVector(
+        direction / direction.norm(), "blocks.10.hook_resid_post", str(smol.cfg.model_name)
+    )
+    with steer(smol, vector, 40.0, positions=positions):
+        want = generate(smol, prompts, max_new_tokens=12, progress=False)
+    with steer(served, vector, 40.0, positions=positions, check_model=False):
+        got = generate(served, prompts, max_new_tokens=12, progress=False)
+    assert [g.token_ids for g in got] == [w.token_ids for w in want]
 
 
 @pytest.mark.vllm
@@ -193,13 +211,13 @@ def test_greedy_tokens_agree_where_the_top_two_logits_are_apart(served, smol):
     got = generate(served, prompts, max_new_tokens=20, progress=False)
     compared = 0
     for w, g in zip(want, got):
-        ids = smol.to_tokens(w.prompt, prepend_bos=False)[0].tolist() + list(w.tokens)
+        ids = encode(smol.tokenizer, [w.prompt]).ids[0] + list(w.token_ids)
         with torch.no_grad():
-            logits = smol(torch.tensor([ids]))[0, -len(w.tokens) - 1 : -1]
+            logits = smol(torch.tensor([ids]))[0, -len(w.token_ids) - 1 : -1]
         top2 = logits.topk(2).values
         margin = (top2[:, 0] - top2[:, 1]).tolist()
         agree = next((k for k, m in enumerate(margin) if m < 1e-3), len(margin))  # up to a near tie
-        assert list(g.tokens[:agree]) == list(w.tokens[:agree])
+        assert list(g.token_ids[:agree]) == list(w.token_ids[:agree])
         compared += agree
     assert compared >= 50
 
@@ -216,9 +234,9 @@ def test_option_scores_and_forced_answers_match_transformer_bridge(served, smol)
     assert torch.allclose(got, want, atol=1e-4), (got, want)
     ids = smol.tokenizer(PROMPTS[4])["input_ids"]
     cuts = [[3, 8, len(ids)]]
-    want = forced_answers(smol, [ids], cuts, layers=[4], progress=False)
-    got = forced_answers(served, [ids], cuts, layers=[4], progress=False)
+    want = forced_answers(smol, [ids], cuts, layers=[4], lens=True, progress=False)
+    got = forced_answers(served, [ids], cuts, layers=[4], lens=True, progress=False)
     assert torch.allclose(got.logprobs[0], want.logprobs[0], atol=1e-4)
     assert relative(got.states[0], want.states[0]) <= TOLERANCE
-    with pytest.raises(BackendError, match="logit lens"):
-        forced_answers(served, [ids], cuts, lens=True, progress=False)
+    assert got.lens[0].shape == want.lens[0].shape == (3, 30, 4)
+    assert torch.allclose(got.lens[0], want.lens[0], atol=1e-4)
