@@ -36,9 +36,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, nargs="+", default=[0, 12, 29], help="layers captured")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="CoT length (the quick set's)")
     parser.add_argument("--child", type=Path, default=None, help=argparse_hidden())
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="write this README's backends section from <out>/results.json",
+    )
     args = parse(parser, argv)
     if args.child is not None:
         return run_child(args)
+    if args.readme is not None:
+        from probes.runner import replace_section
+
+        results = json.loads((args.out / "results.json").read_text())
+        changed = replace_section(args.readme, "backends", readme_section(results, args.out.as_posix()))
+        print(f"{args.readme}: {'updated' if changed else 'up to date'}")
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     runs = {}
     for backend in BACKENDS:
@@ -122,6 +135,40 @@ def run_child(args) -> int:
     }
     args.child.write_text(json.dumps(record))
     return 0
+
+
+def readme_section(results: dict, where: str) -> str:
+    """Markdown for the README: the side-by-side numbers of one results.json."""
+    tl, vl, summary = results["runs"]["transformer_lens"], results["runs"]["vllm"], results["summary"]
+    n_capture, n_cot = tl["capture"]["n_prompts"], tl["generation"]["n_prompts"]
+    layers = ", ".join(map(str, results["layers"]))
+    worst = max(summary["capture_relative_max_difference"].values())
+    speed = {
+        "capture": [f"{run['capture']['prompts_per_second']:.1f} prompts/s" for run in (tl, vl)],
+        "generation": [f"{run['generation']['tokens_per_second']:.1f} tokens/s" for run in (tl, vl)],
+    }
+    setting = f"{results['device']}, {results['dtype']}, {tl['threads']} threads"
+    return "\n".join(
+        [
+            f"Latest run ({setting}; `{where}/results.json`, {results['created_utc'][:10]}):",
+            "",
+            "| | TransformerBridge | vLLM | vLLM speed-up |",
+            "|---|---|---|---|",
+            f"| start-up (load the model) | {tl['startup_seconds']:.1f} s | {vl['startup_seconds']:.1f} s | "
+            "- |",
+            f"| capture: {n_capture} prompts, layers {layers}, last token | {speed['capture'][0]} | "
+            f"{speed['capture'][1]} | {summary['capture_speedup']:.2f}x |",
+            f"| CoT generation: {n_cot} CoTs of up to {results['max_new_tokens']} tokens, greedy | "
+            f"{speed['generation'][0]} | {speed['generation'][1]} | {summary['generation_speedup']:.2f}x |",
+            f"| peak RSS of the process | {tl['peak_rss_mb'] / 1024:.1f} GB | "
+            f"{vl['peak_rss_mb'] / 1024:.1f} GB | - |",
+            "",
+            f"Same results: captured activations within a relative {worst:.1e} at every layer; "
+            f"{summary['identical_generations']} of {summary['n_generations']} CoTs identical token for "
+            f"token; of the {summary['answers_parsed_by_both']} CoTs whose answer both parse, "
+            f"{summary['answers_agree']} agree.",
+        ]
+    )
 
 
 def compare(runs: dict, args) -> dict:

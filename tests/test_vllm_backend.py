@@ -240,3 +240,39 @@ def test_option_scores_and_forced_answers_match_transformer_bridge(served, smol)
     assert relative(got.states[0], want.states[0]) <= TOLERANCE
     assert got.lens[0].shape == want.lens[0].shape == (3, 30, 4)
     assert torch.allclose(got.lens[0], want.lens[0], atol=1e-4)
+
+
+@pytest.mark.vllm
+@needs_vllm
+def test_the_readme_scale_out_code_runs_as_written(served, monkeypatch):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = text.index("## Scale-out")
+    blocks = re.findall(r"```python\n(.*?)```", text[start : text.index("\n## ", start + 1)], flags=re.S)
+    assert len(blocks) == 1
+    monkeypatch.setattr(probes, "load_model", lambda **kwargs: served)  # one engine per test session
+    namespace: dict = {}
+    exec(compile(blocks[0], "README scale-out block", "exec"), namespace)
+    assert namespace["acts"].shape == (1, 2, 576) and namespace["scores"].shape == (1, 2)
+    assert namespace["texts"][0]
+
+
+def test_readme_backend_numbers_are_the_ones_the_results_file_generates(monkeypatch):
+    """The README's backends section equals what `benchmarks/backends.py --readme` writes."""
+    import importlib
+    import json
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    results = root / "benchmarks/results/backends/results.json"
+    if not results.exists():
+        pytest.skip("no committed backends benchmark yet (make bench-vllm)")
+    monkeypatch.syspath_prepend(str(root / "benchmarks"))
+    backends = importlib.import_module("backends")
+    body = backends.readme_section(json.loads(results.read_text()), "benchmarks/results/backends")
+    text = (root / "README.md").read_text()
+    assert f"<!-- backends:begin -->\n{body}\n<!-- backends:end -->" in text, "stale: rerun --readme"
+    sys.modules.pop("backends", None)
