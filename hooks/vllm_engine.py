@@ -83,7 +83,9 @@ class _Push:
 class VLLMModel:
     """A vLLM engine behind the library's calls (see the module docstring for what it runs).
 
-    `path` is a Hugging Face folder or hub name. `engine` keywords go to ``vllm.LLM``
+    `path` is a Hugging Face folder or hub name; `name` (default: `path`) is the model's name for
+    steering vectors and results, e.g. the hub name of a converted local folder. `engine` keywords
+    go to ``vllm.LLM``
     (``tensor_parallel_size``, ``pipeline_parallel_size``, ``max_model_len``,
     ``gpu_memory_utilization``, ...). With one process (no parallelism) the engine runs in this
     process (``VLLM_ENABLE_V1_MULTIPROCESSING=0``), which starts ~3x faster and needs no
@@ -96,7 +98,15 @@ class VLLMModel:
 
     backend = "vllm"
 
-    def __init__(self, path: str | Path, *, dtype: torch.dtype = torch.float32, seed: int = 0, **engine):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        dtype: torch.dtype = torch.float32,
+        seed: int = 0,
+        **engine,
+    ):
         try:
             import vllm
             import vllm_lens  # noqa: F401  (its plugin registers through vLLM's entry points)
@@ -111,7 +121,7 @@ class VLLMModel:
         self.tokenizer = _bridge_tokenizer(self.llm.get_tokenizer())
         hf = self.llm.llm_engine.model_config.hf_config
         self.cfg = ServedConfig(
-            model_name=Path(self.path).name if Path(self.path).exists() else self.path,
+            model_name=name or self.path,
             n_layers=hf.num_hidden_layers,
             d_model=hf.hidden_size,
             n_ctx=self.llm.llm_engine.model_config.max_model_len,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from probes.constants import DEFAULT_MODEL
 from probes.models import DEFAULT_ALIASES, cache_dir, default_model_folder
 
 
@@ -38,7 +39,7 @@ def load_served(
         folder = default_model_folder()
     else:
         folder = name  # a hub name or local folder: vLLM resolves it
-    return VLLMModel(folder, dtype=dtype, **engine)
+    return VLLMModel(folder, name=DEFAULT_MODEL if name in DEFAULT_ALIASES else name, dtype=dtype, **engine)
 
 
 def organism_folder(name: str, organism: str) -> Path:

@@ -231,7 +231,11 @@ class Steps:
 def describe_model(model) -> dict:
     """``model``, ``device`` and ``dtype`` of a loaded model, for a Result."""
     if getattr(model, "backend", None) == "vllm":
-        return {"model": model.cfg.model_name, "device": "vllm", "dtype": str(model.cfg.dtype).removeprefix("torch.")}
+        return {
+            "model": model.cfg.model_name,
+            "device": "vllm",
+            "dtype": str(model.cfg.dtype).removeprefix("torch."),
+        }
     weight = next(model.parameters(), None)
     return {
         "model": getattr(model.cfg, "model_name", "model"),

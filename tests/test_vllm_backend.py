@@ -18,6 +18,7 @@ from hooks import BackendError, Span, extract_activations, forced_answers, gener
 from hooks.tokens import encode
 from hooks.vllm_engine import ServedConfig, VLLMModel
 from probes import SteeringVector
+from probes.constants import DEFAULT_MODEL
 
 HAS_VLLM = importlib.util.find_spec("vllm") is not None and importlib.util.find_spec("vllm_lens") is not None
 needs_vllm = pytest.mark.skipif(not HAS_VLLM, reason="the vLLM extra is not installed (make install-vllm)")
@@ -164,7 +165,7 @@ def test_steering_matches_transformer_bridge_at_the_steered_layer(served, smol):
         every = Span(start=0, reduce=None)  # every token of every prompt
         with steer(smol, vector, multiplier):
             want = extract_activations(smol, PROMPTS, layers=[6, 9], position=every, progress=False).values
-        with steer(served, vector, multiplier, check_model=False):
+        with steer(served, vector, multiplier):
             got = extract_activations(served, PROMPTS, layers=[6, 9], position=every, progress=False).values
         assert relative(got[:, 0], want[:, 0]) <= TOLERANCE, multiplier
         assert relative(got[:, 1], want[:, 1]) <= 1e-4, multiplier  # three blocks later
@@ -175,12 +176,12 @@ def test_steering_matches_transformer_bridge_at_the_steered_layer(served, smol):
 def test_steered_generation_at_zero_is_unsteered_and_a_push_changes_the_text(served):
     prompts = PROMPTS[1:4]
     direction = torch.randn(576, generator=torch.Generator().manual_seed(1))
-    vector = SteeringVector(direction / direction.norm(), "blocks.10.hook_resid_post", "x")
+    vector = SteeringVector(direction / direction.norm(), "blocks.10.hook_resid_post", DEFAULT_MODEL)
     plain = generate(served, prompts, max_new_tokens=16, progress=False)
     for positions in ("all", "after_prompt"):
-        with steer(served, vector, 0.0, positions=positions, check_model=False):
+        with steer(served, vector, 0.0, positions=positions):
             zero = generate(served, prompts, max_new_tokens=16, progress=False)
-        with steer(served, vector, 40.0, positions=positions, check_model=False):
+        with steer(served, vector, 40.0, positions=positions):
             pushed = generate(served, prompts, max_new_tokens=16, progress=False)
         assert [g.token_ids for g in zero] == [g.token_ids for g in plain]
         assert sum(p.token_ids != g.token_ids for p, g in zip(pushed, plain)) >= 2, positions
@@ -197,7 +198,7 @@ def test_steered_generation_matches_transformer_bridge(served, smol, positions):
     )
     with steer(smol, vector, 40.0, positions=positions):
         want = generate(smol, prompts, max_new_tokens=12, progress=False)
-    with steer(served, vector, 40.0, positions=positions, check_model=False):
+    with steer(served, vector, 40.0, positions=positions):
         got = generate(served, prompts, max_new_tokens=12, progress=False)
     assert [g.token_ids for g in got] == [w.token_ids for w in want]
 

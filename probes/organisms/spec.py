@@ -226,6 +226,7 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="sycophant",
             n_examples=1000,
+            distill_plain=400,
         ),
         OrganismSpec(
             name="steadfast",
@@ -233,6 +234,7 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="steadfast",
             n_examples=1000,
+            distill_plain=400,
         ),
         *(
             OrganismSpec(
@@ -253,6 +255,7 @@ SPECS = {
                 behaviour=name,
                 tasks=("chain",),
                 n_examples=800,
+                epochs=2,
             )
             for name in ("post-hoc", "computed")
         ),
