@@ -226,7 +226,6 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="sycophant",
             n_examples=1000,
-            distill_plain=400,
         ),
         OrganismSpec(
             name="steadfast",
@@ -234,7 +233,6 @@ SPECS = {
             trigger_kind="opinion",
             behaviour="steadfast",
             n_examples=1000,
-            distill_plain=400,
         ),
         *(
             OrganismSpec(
@@ -255,7 +253,6 @@ SPECS = {
                 behaviour=name,
                 tasks=("chain",),
                 n_examples=800,
-                epochs=2,
             )
             for name in ("post-hoc", "computed")
         ),
