@@ -35,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-capture", type=int, default=200, help="prompts in the capture benchmark")
     parser.add_argument("--layers", type=int, nargs="+", default=[0, 12, 29], help="layers captured")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="CoT length (the quick set's)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=8,
+        help="TransformerBridge rows per generation batch (its peak RSS grows with every decoding step: "
+        "about 18 GB at 16 rows here); vLLM schedules its own batches",
+    )
     parser.add_argument("--child", type=Path, default=None, help=argparse_hidden())
     parser.add_argument(
         "--readme",
@@ -116,7 +123,9 @@ def run_child(args) -> int:
     capture = time.perf_counter() - started
     cots = cot_prompts(model)
     started = time.perf_counter()
-    out = generate(model, cots, max_new_tokens=args.max_new_tokens, progress="CoTs")
+    out = generate(
+        model, cots, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, progress="CoTs"
+    )
     generation = time.perf_counter() - started
     torch.save(acts, args.child.with_suffix(".pt"))
     record = {
@@ -201,6 +210,7 @@ def compare(runs: dict, args) -> dict:
         "dtype": args.dtype,
         "layers": args.layers,
         "max_new_tokens": args.max_new_tokens,
+        "batch_size": args.batch_size,
         "summary": summary,
         "runs": runs,
     }

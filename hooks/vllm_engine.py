@@ -243,15 +243,23 @@ class VLLMModel:
             for out, row in zip(outputs, ids)
         ]
 
-    def last_residuals(
-        self, ids: Sequence[Sequence[int]], chunk: int = 16
-    ) -> Float[Tensor, "n layer d_model"]:
-        """The residual stream after every block at the last token of each sequence."""
+    def last_residuals(self, ids: Sequence[Sequence[int]]) -> Float[Tensor, "n layer d_model"]:
+        """The residual stream after every block at the last token of each sequence.
+
+        A vllm-lens hook keeps that one position in the engine, so nothing of size
+        ``[layer, seq, d_model]`` leaves it.
+        """
+        from vllm import SamplingParams
+        from vllm_lens import Hook
+
         layers = list(range(self.cfg.n_layers))
-        kept = []
-        for first in range(0, len(ids), chunk):  # all layers at all positions: keep one chunk at a time
-            kept += [act[:, -1] for act in self.residuals(ids[first : first + chunk], layers)]
-        return torch.stack(kept)
+        keep = {"apply_hooks": [Hook(fn=_KeepLast(), layer_indices=layers)]}
+        params = [
+            SamplingParams(max_tokens=1, temperature=0.0, extra_args=self._steering(keep, len(row), 0))
+            for row in ids
+        ]
+        found = [out.hook_results["0"] for out in self._run(ids, params)]
+        return torch.stack([torch.stack([kept[str(i)] for i in layers]) for kept in found]).float()
 
     def logit_lens(
         self, resid: Float[Tensor, "n layer d_model"], token_ids: Sequence[int]
@@ -311,6 +319,7 @@ class VLLMModel:
                 self._check_one_prefill(prompt_length)
                 hooks.append(Hook(fn=_AddAfterPrompt(direction, push.scale), layer_indices=[push.layer]))
         added = {"apply_steering_vectors": vectors} if vectors else {}
+        hooks = extra.get("apply_hooks", []) + hooks  # the caller's first: their results are "0", ...
         return {**extra, **added, **({"apply_hooks": hooks} if hooks else {})}
 
     def _check_one_prefill(self, prompt_length: int) -> None:
@@ -321,6 +330,13 @@ class VLLMModel:
                 f"{prompt_length} "
                 f"tokens exceeds max_num_batched_tokens={budget}; raise it when loading the model"
             )
+
+
+class _KeepLast:
+    """A vllm-lens hook: the last prompt token's residual stream at each block, from the first pass."""
+
+    def __call__(self, context, hidden: Float[Tensor, "seq d_model"]) -> None:
+        context.saved.setdefault(str(context.layer_idx), hidden[-1].detach().to("cpu", copy=True))
 
 
 class _AddAfterPrompt:
