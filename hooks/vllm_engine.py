@@ -5,14 +5,14 @@ cache) with the ``vllm-lens`` plugin, which reads the residual stream and adds s
 request. The library's calls take it where they take a TransformerBridge:
 
 - :func:`hooks.extract_activations` at ``resid_post`` (any layers, positions and spans, shards);
-- :func:`hooks.generate` (greedy or sampled), steered inside :func:`hooks.steer` (``mode="add"``,
+- :func:`hooks.generate` (greedy or sampled), steered inside :func:`hooks.steer` (every mode,
   ``positions="all"`` or ``"after_prompt"``);
 - :func:`hooks.option_logprobs` and :func:`hooks.forced_answers` (letters, states and the logit
   lens) from the engine's prompt log-probabilities and residual stream.
 
-What only a Python hook can do (``model.hooks``, ``run_with_cache``, other hook sites, projecting a
-direction out, steering from a given position) raises :class:`BackendError`, which names the
-TransformerLens backend. The library writes no engine code: capture and steering are vllm-lens',
+What only a Python hook of the caller's can do (``model.hooks``, ``run_with_cache``, other hook
+sites, steering from a given position) raises :class:`BackendError`, which names the TransformerLens
+backend. The library writes no engine code: capture and steering are vllm-lens',
 batching and parallelism vLLM's.
 
 Example:
@@ -78,6 +78,7 @@ class _Push:
     direction: Float[Tensor, " d_model"]
     scale: float
     positions: str  # "all" | "after_prompt"
+    mode: str = "add"  # "add" | "project" | "project_then_add"
 
 
 class VLLMModel:
@@ -299,25 +300,32 @@ class VLLMModel:
     def _steering(self, extra: dict, prompt_length: int, max_new_tokens: int) -> dict:
         """`extra` plus the active steering in vllm-lens' form, for one request.
 
-        ``"all"`` is a vllm-lens steering vector. ``"after_prompt"`` is a vllm-lens hook that lets the
-        request's first pass through the block (the prompt: vllm-lens bypasses the prefix cache for
-        hooked requests, so it is one whole prefill) go by and adds the vector on every later pass (one
-        generated token each). vllm-lens' own position-specific vectors cannot do it here: version
-        1.3.0 looks up ``seq_lens`` on the per-layer dict that vLLM 0.32 passes as attention
-        metadata, so it counts every decoding step from position 0.
+        Adding at every position is a vllm-lens steering vector. The other modes and ``"after_prompt"``
+        are a vllm-lens hook (:class:`_Steer`); for ``"after_prompt"`` it lets the request's first
+        pass through the block (the prompt: vllm-lens bypasses the prefix cache for hooked requests,
+        so it is one whole prefill) go by and steers every later pass (one generated token each).
+        vllm-lens' own position-specific vectors cannot do it here: version 1.3.0 looks up
+        ``seq_lens`` on the per-layer dict that vLLM 0.32 passes as attention metadata, so it counts
+        every decoding step from position 0.
         """
         from vllm_lens import Hook, SteeringVector
 
         vectors, hooks = [], []
+        # vllm-lens applies its steering vectors before its hooks: once one push needs a hook, all
+        # go through hooks, so they apply in the order given, as on a TransformerBridge.
+        plain = all(push.mode == "add" and push.positions == "all" for push in self.pushes)
         for push in self.pushes:
             direction = push.direction.to(self.cfg.dtype)
-            if push.positions == "all":
+            after_prompt = push.positions == "after_prompt"
+            if plain:
                 vectors.append(
                     SteeringVector(activations=direction[None], layer_indices=[push.layer], scale=push.scale)
                 )
-            else:
+                continue
+            if after_prompt:
                 self._check_one_prefill(prompt_length)
-                hooks.append(Hook(fn=_AddAfterPrompt(direction, push.scale), layer_indices=[push.layer]))
+            steer = _Steer(direction, push.scale, push.mode, after_prompt)
+            hooks.append(Hook(fn=steer, layer_indices=[push.layer]))
         added = {"apply_steering_vectors": vectors} if vectors else {}
         hooks = extra.get("apply_hooks", []) + hooks  # the caller's first: their results are "0", ...
         return {**extra, **added, **({"apply_hooks": hooks} if hooks else {})}
@@ -339,17 +347,22 @@ class _KeepLast:
         context.saved.setdefault(str(context.layer_idx), hidden[-1].detach().to("cpu", copy=True))
 
 
-class _AddAfterPrompt:
-    """A vllm-lens hook (one block, one request): the first pass is the prompt, later ones add the vector."""
+class _Steer:
+    """A vllm-lens hook (one block, one request) for what its steering vectors do not do: the modes
+    that project the direction out, and ``after_prompt``, where the first pass (the prompt) goes by."""
 
-    def __init__(self, direction: Float[Tensor, " d_model"], scale: float):
-        self.direction, self.scale = direction, scale
+    def __init__(self, direction: Float[Tensor, " d_model"], scale: float, mode: str, after_prompt: bool):
+        self.direction, self.scale, self.mode, self.after_prompt = direction, scale, mode, after_prompt
 
     def __call__(self, context, hidden: Float[Tensor, "seq d_model"]) -> Tensor | None:
-        if not context.saved.get("prompt_seen"):
+        if self.after_prompt and not context.saved.get("prompt_seen"):
             context.saved["prompt_seen"] = True
             return None
-        return hidden + self.scale * self.direction.to(hidden.device, hidden.dtype)
+        direction = self.direction.to(hidden.device, hidden.dtype)
+        if self.mode != "add":  # x - (x . u) u
+            unit = direction / direction.norm()
+            hidden = hidden - (hidden @ unit)[:, None] * unit
+        return hidden if self.mode == "project" else hidden + self.scale * direction
 
 
 def steered_block(hook: str) -> int:
@@ -369,14 +382,12 @@ def served_steering(model: VLLMModel, vectors, multipliers: list[float], mode: s
     vllm-lens adds a vector to the output of block L, i.e. at ``blocks.L.hook_resid_post``
     (``blocks.L.hook_resid_pre`` is block L-1's output).
     """
-    if mode != "add":
-        raise unsupported(f"steering mode {mode!r} (the vLLM backend adds vectors: mode='add')")
     if not (isinstance(positions, str) and positions in ("all", "after_prompt")):
         raise unsupported(f"steering from position {positions!r} (the vLLM backend: 'all' or 'after_prompt')")
     pushes = []
     for vector, multiplier in zip(vectors, multipliers):
         direction = vector.direction.detach().to("cpu", torch.float32)
-        pushes.append(_Push(steered_block(vector.hook), direction, float(multiplier), positions))
+        pushes.append(_Push(steered_block(vector.hook), direction, float(multiplier), positions, mode))
     model.pushes.extend(pushes)
     try:
         yield

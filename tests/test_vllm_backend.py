@@ -71,7 +71,6 @@ def test_steer_on_a_served_model_keeps_the_vectors_for_the_block_only():
 @pytest.mark.parametrize(
     "kwargs, hook",
     [
-        ({"mode": "project"}, "blocks.2.hook_resid_post"),
         ({"positions": 3}, "blocks.2.hook_resid_post"),
         ({}, "blocks.0.hook_resid_pre"),
         ({}, "blocks.2.hook_resid_mid"),
@@ -201,6 +200,27 @@ def test_steered_generation_matches_transformer_bridge(served, smol, positions):
     with steer(served, vector, 40.0, positions=positions):
         got = generate(served, prompts, max_new_tokens=12, progress=False)
     assert [g.token_ids for g in got] == [w.token_ids for w in want]
+
+
+@pytest.mark.vllm
+@needs_vllm
+@pytest.mark.parametrize("mode", ["project", "project_then_add"])
+def test_projection_modes_match_transformer_bridge(served, smol, mode):
+    direction = torch.randn(576, generator=torch.Generator().manual_seed(2))
+    vector = SteeringVector(direction, "blocks.8.hook_resid_post", str(smol.cfg.model_name))
+    add = SteeringVector(direction.roll(1), "blocks.8.hook_resid_post", str(smol.cfg.model_name))
+    multiplier = 1.0 if mode == "project" else 3.0
+    every = Span(start=0, reduce=None)
+    for model in (smol, served):  # an added vector first (outer block), then the projection: order matters
+        with steer(model, add, 2.0), steer(model, vector, multiplier, mode=mode):
+            found = extract_activations(model, PROMPTS, layers=[8, 11], position=every, progress=False).values
+        if model is smol:
+            want = found
+    assert relative(found[:, 0], want[:, 0]) <= TOLERANCE
+    assert relative(found[:, 1], want[:, 1]) <= 1e-4
+    unit = direction / direction.norm()
+    if mode == "project":  # nothing of the direction is left at the steered layer
+        assert float((found[:, 0] @ unit).abs().max()) < 1e-3
 
 
 @pytest.mark.vllm
