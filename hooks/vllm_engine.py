@@ -207,14 +207,15 @@ class VLLMModel:
         """New tokens of each prompt and whether it stopped at `eos_token_id`, steered if asked."""
         from vllm import SamplingParams
 
+        stops = [eos_token_id] if 0 <= eos_token_id < self.cfg.d_vocab else []  # none: run to full length
         params = [
             SamplingParams(
                 max_tokens=max_new_tokens,
                 temperature=float(temperature),
                 top_p=1.0 if top_p is None else float(top_p),
                 seed=None if temperature == 0 else seed + i,
-                stop_token_ids=[eos_token_id],
-                ignore_eos=False,
+                stop_token_ids=stops,
+                ignore_eos=not stops,
                 skip_special_tokens=True,
                 extra_args=self._steering({}, len(row), max_new_tokens),
             )

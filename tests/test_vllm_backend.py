@@ -297,3 +297,10 @@ def test_readme_backend_numbers_are_the_ones_the_results_file_generates(monkeypa
     text = (root / "README.md").read_text()
     assert f"<!-- backends:begin -->\n{body}\n<!-- backends:end -->" in text, "stale: rerun --readme"
     sys.modules.pop("backends", None)
+
+
+@pytest.mark.vllm
+@needs_vllm
+def test_an_eos_id_no_token_has_runs_generation_to_full_length(served):
+    out = generate(served, ["Hi"], max_new_tokens=7, eos_token_id=-1, progress=False)
+    assert len(out[0].token_ids) == 7 and not out[0].stopped
