@@ -18,6 +18,7 @@ peak RSS per backend. Needs the vLLM extra (``make install-vllm``; run with ``ma
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         help="TransformerBridge rows per generation batch (its peak RSS grows with every decoding step: "
         "about 18 GB at 16 rows here); vLLM schedules its own batches",
     )
-    parser.add_argument("--child", type=Path, default=None, help=argparse_hidden())
+    parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--readme",
         type=Path,
@@ -67,15 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--backend", backend, "--child", str(child)]
         subprocess.run(command, check=True)
         runs[backend] = json.loads(child.read_text())
-    write_results(args.out, compare(runs, args))
-    print(json.dumps(compare(runs, args)["summary"], indent=2))
+    results = compare(runs, args)
+    write_results(args.out, results)
+    print(json.dumps(results["summary"], indent=2))
     return 0
-
-
-def argparse_hidden():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def capture_prompts(n: int) -> list[str]:

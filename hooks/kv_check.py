@@ -18,6 +18,8 @@ import weakref
 
 import torch
 
+from hooks.vllm_engine import is_served
+
 PREFIX, STEPS = 6, 2
 _checked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -31,7 +33,7 @@ def require_kv_cache(model) -> None:
 
     A vLLM-served model passes: its paged KV cache is the engine's, checked by the parity tests.
     """
-    if getattr(model, "backend", None) == "vllm" or _checked.get(model):
+    if is_served(model) or _checked.get(model):
         return
     from hooks import compat
 

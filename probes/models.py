@@ -208,13 +208,18 @@ def _convert_gguf(folder: Path) -> None:
     hf_model.hf_quantizer = None
     if hasattr(hf_model.config, "quantization_config"):
         del hf_model.config.quantization_config
+    save_folder(folder, hf_model, tokenizer)
+
+
+def save_folder(folder: Path, hf_model, tokenizer) -> None:
+    """`hf_model` and `tokenizer` saved as a Hugging Face folder, written beside `folder` and moved
+    into place (when a concurrent writer finished first, its folder is kept)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         hf_model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        if folder.exists():  # a concurrent conversion finished first
-            return
-        os.replace(tmp, folder)
+        if not folder.exists():
+            os.replace(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

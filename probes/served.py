@@ -14,15 +14,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
 
 from probes.constants import DEFAULT_MODEL
-from probes.models import DEFAULT_ALIASES, cache_dir, default_model_folder
+from probes.models import DEFAULT_ALIASES, cache_dir, default_model_folder, save_folder
 
 
 def load_served(
@@ -54,14 +51,5 @@ def organism_folder(name: str, organism: str) -> Path:
     folder = cache_dir() / "served" / f"{organism}-{digest}"
     if (folder / "model.safetensors").exists():
         return folder
-    merged = plain_copy(load(organism, base).model)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        merged.save_pretrained(tmp)
-        base.tokenizer.save_pretrained(tmp)
-        if not folder.exists():
-            os.replace(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    save_folder(folder, plain_copy(load(organism, base).model), base.tokenizer)
     return folder

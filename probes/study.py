@@ -230,7 +230,9 @@ class Steps:
 
 def describe_model(model) -> dict:
     """``model``, ``device`` and ``dtype`` of a loaded model, for a Result."""
-    if getattr(model, "backend", None) == "vllm":
+    from hooks.vllm_engine import is_served
+
+    if is_served(model):
         return {
             "model": model.cfg.model_name,
             "device": "vllm",

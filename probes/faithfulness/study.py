@@ -114,7 +114,9 @@ def run(
     pre = precot_states(pooled) if pooled["states"] else None
     internal = steps.run("internal", internal_study, pooled, pre, config, progress)
     steps.run("causal", causal_study, model, pooled, pre, internal, config, progress, cache)
-    if getattr(model, "backend", None) == "vllm":  # it times TransformerBridge's two forced-answer paths
+    from hooks.vllm_engine import is_served
+
+    if is_served(model):  # it times TransformerBridge's two forced-answer paths
         return steps.finish()
     steps.run(
         "cost",
