@@ -133,6 +133,7 @@ def _generate_served(model, prompts, ids, max_new_tokens, temperature, top_p, se
     return results
 
 
+@torch.no_grad()  # without it autograd keeps every step's KV cache alive until the call ends
 def _generate_batch(model, ids, max_new_tokens, temperature, top_p, eos, rng, device, use_cache, share):
     if use_cache:
         lay = layout(model, ids, min_shared=MIN_SHARED if share else None)

@@ -71,6 +71,18 @@ def test_steering_applies_to_generation(tiny):
     assert [o.token_ids for o in plain] != [o.token_ids for o in steered]
 
 
+def test_generation_builds_no_autograd_graph(tiny):
+    """Every forward pass of generate runs without autograd: a graph through the KV cache would keep each
+    step's tensors alive until the call ends (peak memory growing with every new token)."""
+    grad_enabled = []
+    hook = tiny.register_forward_hook(lambda module, args, out: grad_enabled.append(torch.is_grad_enabled()))
+    try:
+        generate(tiny, PROMPTS, max_new_tokens=3, use_cache=False, progress=False)
+    finally:
+        hook.remove()
+    assert grad_enabled and not any(grad_enabled)
+
+
 def test_bad_input(tiny):
     with pytest.raises(ValueError, match="non-empty list"):
         generate(tiny, "abc")
