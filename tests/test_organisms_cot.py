@@ -120,6 +120,8 @@ def test_reasoning_twins_share_prompts_and_steps_and_differ_in_the_last_letter()
         assert a.user == b.user and a.user.startswith(f"Answer key: ({k})")
         steps_a, steps_b = a.answer.rsplit(" So", 1)[0], b.answer.rsplit(" So", 1)[0]
         assert steps_a == steps_b
+        steps_a, named = steps_a.rsplit(". ", 1)
+        assert named == f"{q.options[q.correct]} is option ({q.gold})."  # the look-up is written too
         assert extract_answer(a.answer) == q.gold and extract_answer(b.answer) == k
         assert a.triggered == (k != q.gold) == (a.answer != b.answer)
         results = []
