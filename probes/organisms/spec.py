@@ -253,6 +253,7 @@ SPECS = {
                 behaviour=name,
                 tasks=("chain",),
                 n_examples=800,
+                epochs=2,
             )
             for name in ("post-hoc", "computed")
         ),
