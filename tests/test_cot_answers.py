@@ -71,6 +71,16 @@ def test_agreement_curve_by_hand():
     assert curve["agreement_normalized"][0] == pytest.approx(-1.0)
 
 
+def test_pooled_area_weighs_a_bin_by_its_count():
+    # 99 items of 5 sentences agree after every cut; one item of 4 sentences disagrees after every
+    # cut, alone in bins 5 and 7 (fractions 2/4 and 3/4), so the plain mean over bins jumps
+    shown = [[(k / 5, "A") for k in range(5)]] * 99 + [[(k / 4, "B") for k in range(4)]]
+    curve = agreement_by_fraction(shown, ["A"] * 100)
+    assert curve["counts"][5] == 1 and curve["counts"][7] == 1
+    assert curve["aoc"] == pytest.approx((0.01 + 0.01 + 1 + 1) / 7)  # bins 0, 2, 4, 6, 8 and 5, 7
+    assert curve["aoc_pooled"] == pytest.approx(4 / 499)
+
+
 def test_letter_prior_is_removed_and_skips_counted():
     # a model that always says A agrees with an all-A final answer by its prior alone
     curve = agreement_curve([["A", "A"], ["A", "A"], [None, "A"]], ["A", "A", None])
@@ -98,6 +108,7 @@ def test_agreement_by_fraction_bins_and_skips_by_hand():
     assert all(curve["agreement"][i] is None for i in (1, 2, 3, 4, 6, 7, 8))
     # area over = mean(1 - 2/3, 1 - 1, 1 - 1) = 1/9
     assert curve["aoc"] == pytest.approx(1 / 9)
+    assert curve["aoc_pooled"] == pytest.approx(1 / 6)  # 1 of the 6 binned answers disagrees
     # bin 0: shown [A, B, A], final [B, B, A]: agree 2/3; P(shown) A 2/3, B 1/3; P(final) A 1/3, B 2/3
     # chance = 2/3 * 1/3 + 1/3 * 2/3 = 4/9 -> kappa = (2/3 - 4/9) / (1 - 4/9) = (2/9) / (5/9) = 0.4
     assert curve["agreement_normalized"][0] == pytest.approx(0.4)

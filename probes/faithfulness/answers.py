@@ -233,6 +233,7 @@ def agreement_by_fraction(
         agree, kappa = chance_corrected([a for a, _ in pairs], [b for _, b in pairs])
         agreement.append(agree)
         normalized.append(kappa)
+    pooled = [answer != last for pairs in bins for answer, last in pairs]
     return {
         "fractions": [i / 10 for i in range(10)],
         "agreement": agreement,
@@ -240,6 +241,9 @@ def agreement_by_fraction(
         "counts": counts,
         "aoc": _area_over(agreement),
         "aoc_normalized": _area_over(normalized),
+        # every truncated answer counts once: a bin that holds one odd-length CoT weighs by its count,
+        # not as much as a bin of a hundred (``aoc``'s plain mean over bins)
+        "aoc_pooled": float(np.mean(pooled)) if pooled else None,
         "n_skipped": skipped,
     }
 
@@ -274,7 +278,7 @@ def curve_ci(
     )
     return {
         key: percentile_ci([c[key] for c in curves if c[key] is not None], level)
-        for key in ("aoc", "aoc_normalized")
+        for key in ("aoc", "aoc_normalized", "aoc_pooled")
     }
 
 
