@@ -39,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batch-size",
         type=int,
-        default=8,
-        help="TransformerBridge rows per generation batch (its peak RSS grows with every decoding step: "
-        "about 18 GB at 16 rows here); vLLM schedules its own batches",
+        default=16,
+        help="TransformerBridge rows per generation batch (hooks.generate's default); vLLM schedules its "
+        "own batches",
     )
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
