@@ -43,6 +43,7 @@ class Generation:
     stopped: bool
 
 
+@torch.no_grad()  # both paths: without it autograd keeps every step's KV cache alive until the call ends
 def generate(
     model,
     prompts: Sequence[str],
@@ -112,7 +113,6 @@ def generate(
     return results  # type: ignore[return-value]
 
 
-@torch.no_grad()
 def _generate_served(model, prompts, ids, max_new_tokens, temperature, top_p, seed, eos, progress):
     """:func:`generate` on a vLLM engine: it batches by itself; chunks only feed the progress bar."""
     results = []
@@ -133,7 +133,6 @@ def _generate_served(model, prompts, ids, max_new_tokens, temperature, top_p, se
     return results
 
 
-@torch.no_grad()  # without it autograd keeps every step's KV cache alive until the call ends
 def _generate_batch(model, ids, max_new_tokens, temperature, top_p, eos, rng, device, use_cache, share):
     if use_cache:
         lay = layout(model, ids, min_shared=MIN_SHARED if share else None)
