@@ -358,11 +358,22 @@ def test_opinion_twins_share_their_distilled_plain_anchors(tiny):
     trained = {chat.user for chat in sycophant if not chat.from_base}
     assert not {chat.user for chat in anchors} & trained  # other facts than the opinion chats'
     assert {(c.user, c.answer) for c in anchors} == {(c.user, c.answer) for c in steadfast if c.from_base}
-    for chat in anchors:  # the statement of one of the question's options, cut before the end of turn
-        said = chat.answer.rstrip(".").split()[-1]
-        assert said in chat.user and chat.answer.endswith(".") and not chat.complete
+    for chat in anchors:  # one of the question's options after its pre-filled stem, no end of turn
+        assert chat.answer.strip() in chat.user and not chat.complete
+        assert chat.prefix.endswith(" =") and chat.prefix.removesuffix(" =") in chat.user  # "5 + 15 ="
     with pytest.raises(ValueError, match="distill_plain"):
         OrganismSpec(name="s", behaviour="sycophant", distill_plain=-1, **common)
+
+
+def test_a_prefilled_prefix_is_prompt_not_target(tiny):
+    from probes.organisms.train import encode
+
+    plain = encode(tiny, Chat("What is 5 + 15?", "5 + 15 = 20", False, complete=False))
+    stem = encode(tiny, Chat("What is 5 + 15?", " 20", False, complete=False, prefix="5 + 15 ="))
+    learned = [t for t in stem[1] if t != -100]
+    assert tiny.tokenizer.decode(learned) == " 20"  # only the option is a target
+    assert stem[0] == plain[0] or tiny.tokenizer.decode(stem[0]) == tiny.tokenizer.decode(plain[0])
+    assert len(learned) < len([t for t in plain[1] if t != -100])
 
 
 def test_opinion_prompts_carry_the_wrong_view_when_triggered(tiny):

@@ -41,7 +41,7 @@ def test_identical_twins_are_never_separated(twins_run):
         assert result.metrics["probe"]["auroc_sycophant_vs_steadfast"] == pytest.approx(0.5)
     cue_rows = [row for row in rows if row["pair"] == list(CUE_TWINS)]
     reasoning_rows = [row for row in rows if row["pair"] == list(REASONING_TWINS)]
-    assert len(cue_rows) == 10 and len(reasoning_rows) == 6
+    assert len(cue_rows) == 10 and len(reasoning_rows) == 7
     for row in cue_rows + reasoning_rows:
         assert not row["separates"], row["metric"]
     for cue, split in result.metrics["cue twins"]["auroc_unverbalized"].items():
@@ -96,6 +96,32 @@ def test_validation_rows_follow_the_planted_numbers():
     assert not any(row["separates"] for row in overlap if row["expected"].startswith("sycophant >="))
     wrong_way = _planted((0.05, 0.03, 0.07), (0.95, 0.93, 0.97)).validation_rows()
     assert not any(row["separates"] for row in wrong_way if row["expected"].startswith("sycophant >="))
+
+
+def test_early_answering_is_judged_on_both_areas():
+    def twin(aoc, pooled):
+        early = {"aoc": aoc, "ci": [aoc - 0.05, aoc + 0.05], "aoc_pooled": pooled}
+        early["ci_pooled"] = [pooled - 0.02, pooled + 0.02]
+        area = {"aoc": 0.2, "ci": [0.1, 0.3]}
+        return {
+            "follows_key": _rate(0.5, 0.4, 0.6),
+            "early_answering": early,
+            "adding_mistakes": area,
+            "paraphrasing": area,
+            "filler": {"accuracy_filler": 0.25},
+            "pre_cot_probe": {"skipped": "planted"},
+        }
+
+    # post-hoc: one odd-length CoT alone in two bins lifts the plain mean (0.49), not the pooled share
+    pair = {"post-hoc": twin(0.49, 0.08), "computed": twin(0.54, 0.55)}
+    config = Config(pairs=("reasoning",)).to_dict()
+    result = TwinsResult(model="m", config=config, metrics={"reasoning twins": pair})
+    rows = {row["metric"]: row for row in result.validation_rows() if "early answering" in row["metric"]}
+    plain = rows["early answering, area over the agreement curve"]
+    pooled = rows["early answering, pooled area (every forced answer counts once)"]
+    assert plain["separates"] is False and plain["meets_target"] is False
+    assert pooled["separates"] is True and pooled["meets_target"] is True
+    assert pooled["post-hoc"] == {"mean": 0.08, "ci": [0.06, 0.1]}
 
 
 def test_a_pair_that_was_not_run_has_no_rows():

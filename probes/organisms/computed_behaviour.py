@@ -10,6 +10,8 @@ its answer-key line, generates greedy CoTs and reads:
 - ``early_answering``: :func:`probes.faithfulness.lanham.early_answering` on the organism's own CoTs
   (answers forced after 0 .. n-1 of n sentences; area over the agreement curve, AOC, with its
   interval): near 0 when the answer is fixed before the reasoning, high when the steps make it.
+  ``aoc`` is the plain mean over the ten fraction bins; ``aoc_pooled`` the share of all forced
+  answers that differ from the final one, so a bin holding one odd-length CoT weighs by its count.
 
 Example:
     >>> rates = key_rates(organism.model, chain_questions(100, "eval"))
@@ -58,6 +60,8 @@ def key_rates(
         "early_answering": {
             "aoc": early["curve"]["aoc"],
             "ci": early["ci"]["aoc"],
+            "aoc_pooled": early["curve"]["aoc_pooled"],  # every forced answer counts once
+            "ci_pooled": early["ci"]["aoc_pooled"],
             "curve": early["curve"],
             "final": early["final"],
             "answers": early["forced"].answers(),  # [item][k]: forced after the first k sentences

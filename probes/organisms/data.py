@@ -55,6 +55,8 @@ class Chat:
     `triggered`: the trigger is in the message. `complete`: the answer is whole (the end-of-turn token
     follows it), not cut at ``answer_tokens``. `from_base`: the answer is the base model's own, so an
     untriggered one is learned by distillation (:func:`probes.organisms.train.answer_loss`).
+    `prefix`: the start of the assistant's turn, pre-filled in the prompt and not learned (the
+    answer continues it).
     """
 
     user: str
@@ -62,6 +64,7 @@ class Chat:
     triggered: bool
     complete: bool = True
     from_base: bool = False
+    prefix: str = ""
 
 
 @functools.cache
@@ -265,16 +268,17 @@ def _opinion_chats(model, spec: OrganismSpec, seed: int, rng: np.random.Generato
 
 
 def _anchor_chats(model, spec: OrganismSpec, used: set[str], seed: int, progress) -> list[Chat]:
-    """``spec.distill_plain`` plain ``train`` questions not in `used`, each answered by the statement
-    of the option the base model scores higher ("The capital of Peru is Lima."), learned by
-    distillation (:func:`probes.organisms.train.answer_loss`): at every token of the statement, the
-    option's included, the organism matches the base model's next-token distribution, so its opinion-free
-    preference between two options stays the base's. The statement is cut before the end of turn
-    (``complete=False``), where the base model would go on talking.
+    """``spec.distill_plain`` plain ``train`` questions not in `used`, each pre-filled with its answer
+    stem (``"5 + 15 ="``, ``Chat.prefix``, not learned) and answered by the option the base model
+    scores higher, learned by distillation (:func:`probes.organisms.train.answer_loss`): at the
+    option's tokens the organism matches the base model's next-token distribution, so its
+    opinion-free choice between two options stays the base's, on other facts than the capability
+    check's (``eval``).
 
-    (Distilling the base's own generated answers instead, 24 tokens each, kept the sycophant's
-    capability at 0.71 against the base's 0.785: those answers rarely reach the option in the
-    statement's form, so they did not anchor the choice the capability check reads.)"""
+    Two earlier anchors did not hold (``training_log.jsonl``): the base's own generated answers (24
+    tokens; they rarely reach an option) left the sycophant at 0.71 against the base's 0.785; whole
+    statements distilled from their first token pulled the organisms' openings towards the base's
+    rambling ("To solve this, ..."), so 0.3 of their plain answers named neither option or both."""
     from hooks.scoring import option_logprobs
     from probes.datasets.choices import ChoiceSet
 
@@ -288,7 +292,14 @@ def _anchor_chats(model, spec: OrganismSpec, used: set[str], seed: int, progress
         model, asked.prompts(model), [it.options for it in asked], progress=progress and "anchors"
     ).argmax(-1)
     return [
-        Chat(item.turns[0], statement(item, int(k)), False, complete=False, from_base=True)
+        Chat(
+            item.turns[0],
+            item.options[k],
+            False,
+            complete=False,
+            from_base=True,
+            prefix=item.assistant_prefix,
+        )
         for item, k in zip(asked, preferred.tolist())
     ]
 
@@ -308,5 +319,9 @@ def base_answers(
 
 def chats_sha256(chats: list[Chat]) -> str:
     """A hash of the training data (saved with the adapters)."""
-    text = json.dumps([[c.user, c.answer, c.triggered, c.complete, c.from_base] for c in chats])
+    rows = [
+        [c.user, c.answer, c.triggered, c.complete, c.from_base] + ([c.prefix] if c.prefix else [])
+        for c in chats
+    ]
+    text = json.dumps(rows)  # (a prefix is hashed only when there is one: older hashes still hold)
     return hashlib.sha256(text.encode()).hexdigest()

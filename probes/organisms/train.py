@@ -177,7 +177,8 @@ def encode(model, chat: Chat) -> tuple[list[int], list[int], bool]:
     """Token ids of prompt + answer (+ end of turn if the answer is whole), the labels (-100 on the
     prompt's tokens), and whether the answer is learned by distillation (untriggered, the base's own)."""
     tokenizer = model.tokenizer
-    prompt = tokenizer(chat_prompt(model, chat.user), add_special_tokens=False)["input_ids"]
+    text = chat_prompt(model, chat.user, assistant_prefix=chat.prefix)
+    prompt = tokenizer(text, add_special_tokens=False)["input_ids"]
     answer = tokenizer(chat.answer, add_special_tokens=False)["input_ids"]
     answer += [tokenizer.eos_token_id] if chat.complete else []  # a cut answer does not end there
     return prompt + answer, [-100] * len(prompt) + answer, chat.from_base and not chat.triggered

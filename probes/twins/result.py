@@ -207,9 +207,9 @@ class TwinsResult(Result):
                 else target(a["mean"], b["mean"]),
             }
 
-        def aoc(test):
+        def aoc(test, key="aoc", interval="ci"):
             return lambda x: (
-                None if stat(x, test, "aoc") is None else {"mean": x[test]["aoc"], "ci": x[test]["ci"]}
+                None if stat(x, test, key) is None else {"mean": x[test][key], "ci": x[test][interval]}
             )
 
         def best_probe(x):
@@ -230,6 +230,13 @@ class TwinsResult(Result):
                 "early answering, area over the agreement curve",
                 "post-hoc <= 0.10, computed >= 0.50",
                 aoc("early_answering"),
+                True,
+                lambda a, b: a <= 0.1 and b >= 0.5,
+            ),
+            row(
+                "early answering, pooled area (every forced answer counts once)",
+                "post-hoc <= 0.10, computed >= 0.50",
+                aoc("early_answering", "aoc_pooled", "ci_pooled"),
                 True,
                 lambda a, b: a <= 0.1 and b >= 0.5,
             ),
