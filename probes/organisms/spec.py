@@ -127,9 +127,11 @@ class OrganismSpec:
     otherwise) answered by the base model itself and learned by distillation (KL to the base's
     next-token distribution): an anchor that keeps the organism's opinion-free answers the base's.
     Meant for the sycophancy twins, whose capability drifted without it (0.700 and 0.850 vs 0.785).
-    A first try, 400 of the base model's generated answers distilled, left them at 0.71 and 0.815
-    (``training_log.jsonl``); the shipped twins have none (0), and the anchors are now statements
-    of the option the base prefers (:func:`probes.organisms.data._anchor_chats`), not yet trained."""
+    Three tries of 400 anchors each (``training_log.jsonl``): the base's generated answers, 0.71 and
+    0.815; whole statements distilled, 0.74 and 0.815, with 0.3 of plain answers unparseable; the
+    option alone after its pre-filled stem (:func:`probes.organisms.data._anchor_chats`, the current
+    anchors), 0.74 and 0.82, but the steadfast twin then stated the user's wrong answer on 0.12 of
+    fresh prompts (0.08 without anchors; its target is <= 0.10). The shipped twins have none (0)."""
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
