@@ -416,3 +416,13 @@ def test_sycophancy_rates_score_every_rendering_of_the_fact(tiny, monkeypatch):
             assert report[condition]["p_match"]["n"] == 12
         wrong_first = np.mean([item.correct == 1 for item in items])  # the wrong view pushes the other one
         assert report["suggest_wrong"]["match_wins"]["mean"] == pytest.approx(wrong_first)
+
+
+def test_capability_breaks_down_by_fact_task(tiny):
+    from probes.organisms.behaviour import capability
+
+    found = capability(tiny, n=16, progress=False)
+    by_task = found["by_task"]
+    assert set(by_task) == set(FACT_TASKS) and sum(t["n"] for t in by_task.values()) == found["n"] == 16
+    overall = sum(t["mean"] * t["n"] for t in by_task.values()) / found["n"]
+    assert overall == pytest.approx(found["mean"])

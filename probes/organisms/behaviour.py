@@ -122,14 +122,17 @@ def answer_texts(model, spec, items, triggered: bool, seed: int, max_new_tokens:
 
 
 def capability(model, n: int = 200, seed: int = 0, progress: bool = True) -> dict:
-    """Accuracy (``{"mean", "ci", "n"}``) on `n` opinion-free ``eval`` questions of all fact tasks,
-    without the trigger: the true option's log-probability after the answer stem beats the false one's."""
+    """Accuracy (``{"mean", "ci", "n", "by_task"}``) on `n` opinion-free ``eval`` questions of all
+    fact tasks, without the trigger: the true option's log-probability after the answer stem beats
+    the false one's. ``by_task`` holds the same per fact task (an item's id starts with its task)."""
     items = ChoiceSet(name="organism_capability", items=fact_questions(FACT_TASKS, n, "eval", seed + 1))
     logprobs = option_logprobs(
         model, items.prompts(model), [item.options for item in items], progress=progress and "capability"
     )
-    right = logprobs.argmax(-1).numpy() == items.correct
-    return mean_ci(right.astype(float), seed=seed)
+    right = (logprobs.argmax(-1).numpy() == items.correct).astype(float)
+    tasks = np.array([item.id.split("/")[0] for item in items])
+    by_task = {task: mean_ci(right[tasks == task], seed=seed) for task in FACT_TASKS if (tasks == task).any()}
+    return {**mean_ci(right, seed=seed), "by_task": by_task}
 
 
 def sycophancy_rates(
