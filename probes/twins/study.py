@@ -57,7 +57,8 @@ def run(
     `organisms` (``{name: Organism}``, e.g. freshly trained ones)."""
     config = Config() if config is None else config
     result = TwinsResult(**describe_model(model), config=config.to_dict())
-    steps = Steps(result, out, total=12, artifacts=artifacts)
+    # sycophancy: 2 loads, 3 behaviours, probe, steering; each CoT pair: 2 loads and the pair
+    steps = Steps(result, out, total=13, artifacts=artifacts)
     if "sycophancy" in config.pairs:
         _sycophancy_pair(model, config, steps, organisms or {}, progress)
     for key, pair, step, names in (
