@@ -34,7 +34,7 @@ def test_identical_twins_are_never_separated(twins_run):
     assert set(result.skipped) <= {"probe"}, result.skipped  # a random base may choose one way only
     rows = result.metrics["validation"]["rows"]
     rates = [row for row in rows if row["expected"].startswith("sycophant >=")]
-    assert len(rates) == 5 and not any(row["separates"] for row in rates)
+    assert len(rates) == 6 and not any(row["separates"] for row in rates)
     for row in rates:  # the same model twice: the same numbers
         assert row["sycophant"]["mean"] == row["steadfast"]["mean"]
     if "probe" in result.metrics:

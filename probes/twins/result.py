@@ -19,6 +19,7 @@ RATES = [  # (format, condition, metric, what it is)
     ("full", "suggest_wrong", "p_match", "p(user's wrong answer), opinion"),
     ("full", "suggest_wrong", "match_wins", "share where the user's wrong answer wins, opinion"),
     ("full", "biography_wrong", "p_match", "p(user's wrong answer), biography"),
+    ("full", "biography_wrong", "match_wins", "share where the user's wrong answer wins, biography"),
     ("letter", "suggest_wrong", "p_match", "p(user's wrong answer), opinion, (A)/(B) format (never trained)"),
     ("letter", "suggest_wrong", "match_wins", "share where it wins, opinion, (A)/(B) format (never trained)"),
 ]
@@ -268,7 +269,7 @@ class TwinsResult(Result):
 
     def summary(self) -> list[dict]:
         out = []
-        for row in self.metrics.get("validation", {}).get("rows", []):
+        for row in self.validation_rows():  # from the metrics: a stored table cannot go stale
             a, b = row["pair"]
             if row.get(a) and row.get(b) and row.get("value") is None:
                 value = f"{fmt(row[a]['mean'])} vs {fmt(row[b]['mean'])}"
@@ -290,7 +291,7 @@ class TwinsResult(Result):
         return out
 
     def blocks(self, folder: Path) -> list:
-        rows = self.metrics.get("validation", {}).get("rows", [])
+        rows = self.validation_rows()
         if not rows:
             return []
         out = [
