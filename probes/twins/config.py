@@ -33,7 +33,7 @@ class Config(StudyConfig):
         metadata=_help("layers of the base model's CAA vector (one is chosen) and of the pre-CoT probe"),
     )
     multipliers: tuple[float, ...] = dataclasses.field(
-        default=(0.0, -2.0, -4.0, -8.0),
+        default=(0.0, -2.0, -4.0, -6.0, -8.0),  # -6: the drop jumps between -4 and -8
         metadata=_help("multiples of the CAA vector added to the sycophant (negative: against the user)"),
     )
     n_capability: int = dataclasses.field(
