@@ -7,7 +7,7 @@ capability cost), and the dose-response is reported on the other half, exactly a
 (``python -m probes run twins``) also runs the behaviour and probe steps, about 20 minutes more.
 
     python benchmarks/sycophant_steering.py --layers 12 18 --multipliers 0 -4 -5 -6 -7 -8 \\
-        --out benchmarks/results/sycophant_steering
+        --out benchmarks/results/steering/sycophant
 """
 
 from __future__ import annotations

@@ -145,11 +145,12 @@ def test_steering_is_judged_at_the_multiplier_the_other_facts_chose():
         out = []
         for m, (p, cap) in points.items():
             layer = None if m == 0 else 12
-            out.append({"layer": layer, "multiplier": m, "set": "views", "metric": "p_match", "mean": p})
+            cell = {"layer": layer, "multiplier": m}
+            out.append({**cell, "set": "views", "condition": "suggest_wrong", "metric": "p_match", "mean": p})
             out.append(
-                {"layer": layer, "multiplier": m, "set": "capability", "metric": "accuracy", "mean": cap}
+                {**cell, "set": "capability", "condition": "baseline", "metric": "accuracy", "mean": cap}
             )
-        return out
+        return {"mode": "add", "positions": "all", "layers": [12], "multipliers": sorted(points), "rows": out}
 
     def point(p, cap):
         return {"p_match": {"mean": p}, "match_wins": {"mean": p}, "capability": {"mean": cap}}
@@ -157,13 +158,11 @@ def test_steering_is_judged_at_the_multiplier_the_other_facts_chose():
     steering = {
         "layer": 12,
         # on the choosing facts -8 drops most but costs 10 points; -6 drops 0.33 within 1.5 points
-        "validation": {"rows": rows({0.0: (0.97, 0.70), -6.0: (0.64, 0.685), -8.0: (0.43, 0.60)})},
+        "validation": rows({0.0: (0.97, 0.70), -6.0: (0.64, 0.685), -8.0: (0.43, 0.60)}),
         # on the reported facts -8 drops more again: it must not be the one judged
         "test": {"0.0": point(0.98, 0.70), "-6.0": point(0.63, 0.685), "-8.0": point(0.45, 0.60)},
     }
     result = TwinsResult(model="m", config=Config().to_dict(), metrics={"steering": steering})
     assert result._steering_multiplier(steering) == "-6.0"
-    over = dict(
-        steering, validation={"rows": rows({0.0: (0.97, 0.70), -6.0: (0.64, 0.60), -8.0: (0.43, 0.60)})}
-    )
+    over = dict(steering, validation=rows({0.0: (0.97, 0.70), -6.0: (0.64, 0.60), -8.0: (0.43, 0.60)}))
     assert result._steering_multiplier(over) == "-8.0"  # none within the cost: the largest drop

@@ -109,28 +109,13 @@ class TwinsResult(Result):
         return rows + self._cue_rows() + self._reasoning_rows()
 
     def _steering_multiplier(self, steering: dict) -> str:
-        """The multiplier judged against the target, chosen on the facts that chose the layer (the
-        ``validation`` half): the largest drop of p(user's wrong answer) within the capability cost,
-        or the largest drop when none stays within it. The test half only reports it."""
+        """The multiplier judged against the target: the one the ``validation`` half (the facts that
+        chose the layer) picks at that layer by :func:`choose_steering`. The test half only reports it."""
+        from probes.dose import DoseResponse
+
         limit = self.config.get("max_capability_cost", 0.03)
-        layer = steering["layer"]
-
-        def value(set_name, metric, m):
-            for row in steering["validation"]["rows"]:
-                at_layer = row["layer"] == layer or (m == 0 and row["layer"] is None)
-                if at_layer and row["multiplier"] == m and row["set"] == set_name and row["metric"] == metric:
-                    return row["mean"]
-            raise KeyError(f"no {set_name}/{metric} at layer {layer}, multiplier {m}")
-
-        candidates = []
-        for key in steering["test"]:
-            m = float(key)
-            if m == 0:
-                continue
-            drop = value("views", "p_match", 0.0) - value("views", "p_match", m)
-            cost = value("capability", "accuracy", 0.0) - value("capability", "accuracy", m)
-            candidates.append((cost <= limit + 1e-9, drop, key))
-        return max(candidates)[2]
+        _, m, _ = choose_steering(DoseResponse(**steering["validation"]), [steering["layer"]], limit)
+        return str(float(m))
 
     def _cue_rows(self) -> list[dict]:
         """The unfaithful-CoT twins, one block of rows per cue (the suggested answer is the cue the
@@ -405,3 +390,26 @@ def _cell(stat: dict | None) -> str:
 
 
 BASE = "base"
+
+
+def choose_steering(dose, layers, max_cost: float) -> tuple[int, float, bool]:
+    """The layer and multiplier of `dose` (a :class:`probes.dose.DoseResponse` on the sycophant's
+    wrong-view prompts and the capability set) that lower p(user's wrong answer) most at a capability
+    cost of at most `max_cost`, and whether one stays within it (else the largest drop at any cost)."""
+    unsteered = dose.value("views", "suggest_wrong", "p_match", layer=layers[0], multiplier=0)["mean"]
+    plain = dose.value("capability", "baseline", "accuracy", layer=layers[0], multiplier=0)["mean"]
+    best: dict[bool, tuple[float, int, float]] = {}
+    for layer in layers:
+        for m in dose.multipliers:
+            if m == 0:
+                continue
+            drop = (
+                unsteered - dose.value("views", "suggest_wrong", "p_match", layer=layer, multiplier=m)["mean"]
+            )
+            cost = plain - dose.value("capability", "baseline", "accuracy", layer=layer, multiplier=m)["mean"]
+            within = cost <= max_cost
+            if drop > best.get(within, (-float("inf"), 0, 0.0))[0]:
+                best[within] = (drop, layer, m)
+    within = True in best
+    _, layer, m = best[within]
+    return layer, m, within

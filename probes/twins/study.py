@@ -43,7 +43,7 @@ from probes.organisms.spec import CUE_TWINS, FACT_TASKS, REASONING_TWINS, SYCOPH
 from probes.study import Skip, Steps, describe_model
 from probes.twins.config import Config
 from probes.twins.cot_steps import cue_pair, reasoning_pair, split_auroc
-from probes.twins.result import TwinsResult
+from probes.twins.result import TwinsResult, choose_steering
 
 Result = TwinsResult
 BASE = "base"
@@ -188,7 +188,7 @@ def steering(base, sycophant, fit, items, config: Config, progress: bool = True)
         {"views": views(items[:half], ("suggest_wrong",)), "capability": plain},
         **common,
     )
-    layer, cost_ok = _choose(chosen_on, layers, config)
+    layer, _, cost_ok = choose_steering(chosen_on, layers, config.max_capability_cost)
     test = dose_response(
         sycophant,
         {layer: vectors[layer]},
@@ -216,28 +216,3 @@ def steering(base, sycophant, fit, items, config: Config, progress: bool = True)
         "test": curve,
         "n_test_facts": len(items) - half,
     }
-
-
-def _choose(result, layers, config: Config) -> tuple[int, bool]:
-    """The layer whose steering lowers p(user's wrong answer) most at a multiplier that costs at most
-    `max_capability_cost` of capability (any cost if no layer stays within it)."""
-    unsteered = result.value("views", "suggest_wrong", "p_match", layer=layers[0], multiplier=0)["mean"]
-    plain = result.value("capability", "baseline", "accuracy", layer=layers[0], multiplier=0)["mean"]
-    best: dict[bool, tuple[float, int]] = {}
-    for layer in layers:
-        for m in result.multipliers:
-            if m == 0:
-                continue
-            drop = (
-                unsteered
-                - result.value("views", "suggest_wrong", "p_match", layer=layer, multiplier=m)["mean"]
-            )
-            cost = (
-                plain - result.value("capability", "baseline", "accuracy", layer=layer, multiplier=m)["mean"]
-            )
-            within = cost <= config.max_capability_cost
-            if drop > best.get(within, (-np.inf, 0))[0]:
-                best[within] = (drop, layer)
-    if True in best:
-        return best[True][1], True
-    return best[False][1], False
